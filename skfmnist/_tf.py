@@ -1,0 +1,50 @@
+"""TensorFlow import that honours the thread limit of joblib and Dask worker processes.
+
+TensorFlow sizes its thread pools from the number of cores and ignores the OpenMP/BLAS limits
+(``OMP_NUM_THREADS``) that joblib's process workers and Dask's nanny-started workers set, so two
+workers on two cores would each start two busy threads. Before TensorFlow runs its first op, this
+module applies ``SKFMNIST_NUM_THREADS`` or, failing that, ``OMP_NUM_THREADS`` to TensorFlow's intra-
+and inter-op pools. Without either variable TensorFlow keeps its defaults.
+"""
+
+import os
+import warnings
+
+_ENV_VARS = ("SKFMNIST_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def requested_threads():
+    """The thread limit asked for through the environment, or None."""
+    for name in _ENV_VARS:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
+def configure_threads(tf):
+    """Apply :func:`requested_threads` to TensorFlow if its runtime has not started yet."""
+    n_threads = requested_threads()
+    if n_threads is None:
+        return
+    threading = tf.config.threading
+    if threading.get_intra_op_parallelism_threads() == n_threads:
+        return
+    try:
+        threading.set_intra_op_parallelism_threads(n_threads)
+        threading.set_inter_op_parallelism_threads(n_threads)
+    except RuntimeError:
+        warnings.warn(
+            f"TensorFlow was already running when skfmnist was imported, so the thread limit "
+            f"{n_threads} (from {', '.join(_ENV_VARS)}) could not be applied. Import skfmnist's "
+            "estimators before running TensorFlow code to limit its threads.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+def import_tensorflow():
+    import tensorflow as tf
+
+    configure_threads(tf)
+    return tf

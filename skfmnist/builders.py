@@ -1,0 +1,164 @@
+"""Keras model builders for the MLP and the CNN.
+
+Each builder returns an uncompiled ``keras.Model`` taking flat rows of pixels. Every random
+component (weight initialisers, dropout, augmentation) gets its own seed derived from ``seed``,
+so a network is reproducible without touching TensorFlow's or NumPy's global random state.
+"""
+
+import math
+
+from ._tf import import_tensorflow
+
+import_tensorflow()
+import keras  # noqa: E402  (after the thread limit is applied)
+
+__all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch"]
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LR_SCHEDULES = ("constant", "exponential", "cosine")
+
+
+class _SeedStream:
+    """Hands out distinct integer seeds derived from one base seed."""
+
+    def __init__(self, seed):
+        self._next = int(seed)
+
+    def __call__(self):
+        self._next += 1
+        return self._next
+
+
+def _initializer(name, seeds):
+    initializer = keras.initializers.get(name)
+    config = initializer.get_config()
+    if "seed" in config:
+        config["seed"] = seeds()
+        initializer = type(initializer).from_config(config)
+    return initializer
+
+
+def _regularizer(l1, l2):
+    if not l1 and not l2:
+        return None
+    return keras.regularizers.L1L2(l1=float(l1), l2=float(l2))
+
+
+def _dense_block(x, units, *, activation, batch_norm, dropout, initializer, l1, l2, seeds):
+    x = keras.layers.Dense(
+        units,
+        use_bias=not batch_norm,
+        kernel_initializer=_initializer(initializer, seeds),
+        kernel_regularizer=_regularizer(l1, l2),
+    )(x)
+    if batch_norm:
+        x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Activation(activation)(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, seed=seeds())(x)
+    return x
+
+
+def _softmax_output(x, n_classes, seeds):
+    return keras.layers.Dense(
+        n_classes, activation="softmax", kernel_initializer=_initializer("glorot_uniform", seeds)
+    )(x)
+
+
+def build_mlp(n_features, n_classes, *, hidden_layer_sizes=(256, 128), activation="relu",
+              dropout=0.0, batch_norm=False, l1=0.0, l2=0.0, seed=0):
+    """Multi-layer perceptron: Dense blocks (optional batch-norm and dropout), then softmax."""
+    seeds = _SeedStream(seed)
+    inputs = keras.Input((n_features,), name="pixels")
+    x = inputs
+    for units in hidden_layer_sizes:
+        x = _dense_block(x, units, activation=activation, batch_norm=batch_norm,
+                         dropout=dropout, initializer="glorot_uniform", l1=l1, l2=l2,
+                         seeds=seeds)
+    return keras.Model(inputs, _softmax_output(x, n_classes, seeds), name="fashion_mlp")
+
+
+def _augmentation(x, seeds):
+    x = keras.layers.RandomFlip("horizontal", seed=seeds(), name="augment_flip")(x)
+    return keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seeds(),
+                                          name="augment_shift")(x)
+
+
+def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=1,
+              kernel_size=3, strides=1, padding="same", pool_size=2, batch_norm=True,
+              conv_dropout=0.0, dense_units=128, dropout=0.5, kernel_initializer="he_uniform",
+              l1=0.0, l2=0.0, augment=False, seed=0):
+    """Convolutional network: blocks of conv (+batch-norm) + ReLU, max-pooling, dense, softmax.
+
+    The input is a flat row of ``height * width`` pixels, reshaped inside the model.
+    Augmentation layers (random horizontal flips and shifts of up to 10 %) are active only
+    during training.
+    """
+    seeds = _SeedStream(seed)
+    height, width = image_shape
+    inputs = keras.Input((height * width,), name="pixels")
+    x = keras.layers.Reshape((height, width, 1), name="to_image")(inputs)
+    if augment:
+        x = _augmentation(x, seeds)
+    try:
+        for block, filters in enumerate(conv_filters, start=1):
+            for index in range(convs_per_block):
+                x = keras.layers.Conv2D(
+                    filters, kernel_size, strides=strides, padding=padding,
+                    use_bias=not batch_norm,
+                    kernel_initializer=_initializer(kernel_initializer, seeds),
+                    kernel_regularizer=_regularizer(l1, l2),
+                    name=f"block{block}_conv{index + 1}",
+                )(x)
+                if batch_norm:
+                    x = keras.layers.BatchNormalization(name=f"block{block}_bn{index + 1}")(x)
+                x = keras.layers.Activation("relu", name=f"block{block}_relu{index + 1}")(x)
+            if pool_size:
+                x = keras.layers.MaxPooling2D(pool_size, padding="same",
+                                              name=f"block{block}_pool")(x)
+            if conv_dropout:
+                x = keras.layers.Dropout(conv_dropout, seed=seeds(),
+                                         name=f"block{block}_dropout")(x)
+    except ValueError as exc:
+        raise ValueError(
+            f"The convolution stack does not fit {height}x{width} images ({exc}). Use "
+            "padding='same', a smaller kernel_size or strides, or fewer conv_filters."
+        ) from None
+    x = keras.layers.Flatten(name="flatten")(x)
+    if dense_units:
+        x = _dense_block(x, dense_units, activation="relu", batch_norm=batch_norm, dropout=0.0,
+                         initializer=kernel_initializer, l1=l1, l2=l2, seeds=seeds)
+    if dropout:
+        x = keras.layers.Dropout(dropout, seed=seeds(), name="head_dropout")(x)
+    return keras.Model(inputs, _softmax_output(x, n_classes, seeds), name="fashion_cnn")
+
+
+def make_optimizer(name, learning_rate):
+    """Adam, SGD with Nesterov momentum 0.9, or RMSprop."""
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate)
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate)
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}.")
+
+
+def compile_classifier(model, optimizer, learning_rate):
+    model.compile(
+        optimizer=make_optimizer(optimizer, learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def learning_rate_at_epoch(schedule, base_rate, epoch, n_epochs, decay):
+    """Learning rate for ``epoch`` (0-based) of ``n_epochs`` under ``schedule``."""
+    if schedule == "constant":
+        return base_rate
+    if schedule == "exponential":
+        return base_rate * decay**epoch
+    if schedule == "cosine":
+        return base_rate * 0.5 * (1 + math.cos(math.pi * min(epoch, n_epochs) / n_epochs))
+    raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {schedule!r}.")

@@ -1,0 +1,333 @@
+"""Fashion-MNIST loader, shaped like scikit-learn's ``fetch_*`` functions.
+
+The four canonical IDX files are looked for in ``<data_home>/fashion-mnist/``, Keras's cache and
+Debian's ``dataset-fashion-mnist`` package, in that order; if none has them they are downloaded.
+Every file is checked by the SHA-256 of its *decompressed* content (so the official files and
+Debian's re-compressed copies both pass) and its IDX header is parsed strictly. The verified arrays
+are cached as ``.npy`` files in ``data_home`` so that later calls take milliseconds.
+"""
+
+import gzip
+import hashlib
+import sys
+import urllib.error
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import get_data_home
+from sklearn.utils import Bunch
+
+from ._fileutils import atomic_write
+
+__all__ = ["CLASS_NAMES", "DatasetError", "fetch_fashion_mnist", "find_fashion_mnist"]
+
+CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+#: SHA-256 of the decompressed content, the same for the official and Debian's files.
+CHECKSUMS = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+_SPLIT_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60000),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10000),
+}
+SUBSET_SPLITS = {"train": ("train",), "test": ("test",), "all": ("train", "test")}
+
+#: Official download locations, tried in order.
+MIRRORS = (
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+)
+KERAS_CACHE_DIR = Path("~/.keras/datasets/fashion-mnist")
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+_FOLDER = "fashion-mnist"
+_IDX_MAGIC = {"images": 0x00000803, "labels": 0x00000801}
+
+DESCR = """\
+Fashion-MNIST (Zalando Research, MIT licence)
+=============================================
+
+70,000 greyscale 28x28 images of clothing in 10 classes (60,000 train, 10,000 test,
+7,000 per class). Pixels are 0 (background) to 255. Labels, in order: T-shirt/top,
+Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot.
+
+Han Xiao, Kashif Rasul, Roland Vollgraf. "Fashion-MNIST: a Novel Image Dataset for
+Benchmarking Machine Learning Algorithms". arXiv:1708.07747, 2017.
+"""
+
+
+class DatasetError(OSError):
+    """The Fashion-MNIST files are missing, corrupt or not Fashion-MNIST."""
+
+
+def _default_data_home(data_home):
+    return Path(get_data_home(data_home)).expanduser()
+
+
+def candidate_dirs(data_home=None):
+    """Folders searched for the IDX files, in order."""
+    return [
+        _default_data_home(data_home) / _FOLDER,
+        KERAS_CACHE_DIR.expanduser(),
+        DEBIAN_DIR,
+    ]
+
+
+def _files_for(subset):
+    return [name for split in SUBSET_SPLITS[subset] for name in _SPLIT_FILES[split][:2]]
+
+
+def find_fashion_mnist(data_home=None, subset="all"):
+    """Return the first folder that holds all IDX files of ``subset``, or None."""
+    for folder in candidate_dirs(data_home):
+        if all((folder / name).is_file() for name in _files_for(subset)):
+            return folder
+    return None
+
+
+def _read_gzip(path):
+    try:
+        with gzip.open(path, "rb") as stream:
+            return stream.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DatasetError(
+            f"{path} is not a readable gzip file ({exc}). It is truncated or corrupt: "
+            f"delete it and call fetch_fashion_mnist() again to fetch a fresh copy."
+        ) from None
+
+
+def _parse_idx(raw, path, kind, n_expected):
+    """Parse one IDX file strictly; ``kind`` is 'images' or 'labels'."""
+    ndim = 3 if kind == "images" else 1
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise DatasetError(f"{path} is too short to be an IDX file ({len(raw)} bytes).")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != _IDX_MAGIC[kind]:
+        raise DatasetError(
+            f"{path} has IDX magic {magic:#010x}, expected {_IDX_MAGIC[kind]:#010x} "
+            f"for unsigned-byte {kind}: it is not a Fashion-MNIST {kind} file."
+        )
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected_dims = (n_expected, 28, 28)[:ndim]
+    if dims != expected_dims:
+        raise DatasetError(f"{path} has dimensions {dims}, expected {expected_dims}.")
+    payload = np.frombuffer(raw, dtype=np.uint8, offset=header_size)
+    if payload.size != int(np.prod(dims)):
+        raise DatasetError(
+            f"{path} holds {payload.size} data bytes, its header promises {int(np.prod(dims))}."
+        )
+    return payload.reshape(dims)
+
+
+def _load_verified(path, kind, n_expected):
+    raw = _read_gzip(path)
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != CHECKSUMS[path.name]:
+        raise DatasetError(
+            f"{path} does not have the content of the Fashion-MNIST release (SHA-256 of the "
+            f"decompressed data is {digest[:16]}..., expected {CHECKSUMS[path.name][:16]}...). "
+            f"It is corrupt or another dataset (e.g. MNIST digits): delete or replace it, then "
+            f"call fetch_fashion_mnist() again."
+        )
+    return _parse_idx(raw, path, kind, n_expected)
+
+
+def _cache_path(data_home, name):
+    return _default_data_home(data_home) / _FOLDER / f"{name[:-3]}.{CHECKSUMS[name][:12]}.npy"
+
+
+def _read_cached(cache, n_expected, kind):
+    try:
+        array = np.load(cache, allow_pickle=False)
+    except (OSError, ValueError):
+        return None  # a damaged cache is rebuilt from the verified IDX files
+    shape = (n_expected, 28, 28) if kind == "images" else (n_expected,)
+    return array if array.dtype == np.uint8 and array.shape == shape else None
+
+
+def _read_split_cache(data_home, split):
+    """The verified arrays of ``split`` from the ``.npy`` cache, or None."""
+    image_name, label_name, n_samples = _SPLIT_FILES[split]
+    arrays = []
+    for name, kind in ((image_name, "images"), (label_name, "labels")):
+        cache = _cache_path(data_home, name)
+        array = _read_cached(cache, n_samples, kind) if cache.is_file() else None
+        if array is None:
+            return None
+        arrays.append(array)
+    return arrays
+
+
+def _load_split(data_home, folder, split):
+    """Verify and parse the IDX files of ``split`` in ``folder``, then cache the arrays."""
+    image_name, label_name, n_samples = _SPLIT_FILES[split]
+    arrays = []
+    for name, kind in ((image_name, "images"), (label_name, "labels")):
+        array = _load_verified(folder / name, kind, n_samples)
+        try:
+            atomic_write(_cache_path(data_home, name),
+                          lambda stream, a=array: np.save(stream, a, allow_pickle=False))
+        except OSError:
+            pass  # a read-only data_home only costs speed
+        arrays.append(array)
+    return arrays
+
+
+def _progress(done, total, name, stream):
+    width = 30
+    filled = int(width * done / total) if total else 0
+    percent = 100 * done / total if total else 0
+    stream.write(f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] {percent:5.1f}% "
+                 f"{done / 1e6:.1f}/{total / 1e6:.1f} MB")
+    stream.flush()
+
+
+def _download_file(url, target, stream=sys.stderr, timeout=30):
+    """Download ``url`` to ``target`` atomically, printing progress to ``stream``."""
+
+    def write(out):
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0)
+            done = 0
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                done += len(chunk)
+                _progress(done, total, target.name, stream)
+        stream.write("\n")
+
+    atomic_write(target, write)
+
+
+def _download_split(folder, split):
+    """Download and verify each missing file of ``split``, trying each mirror in turn."""
+    image_name, label_name, n_samples = _SPLIT_FILES[split]
+    for name, kind in ((image_name, "images"), (label_name, "labels")):
+        target = folder / name
+        if target.is_file():
+            continue
+        errors = []
+        for mirror in MIRRORS:
+            try:
+                _download_file(mirror + name, target)
+                _load_verified(target, kind, n_samples)
+                break
+            except DatasetError as exc:
+                target.unlink(missing_ok=True)
+                errors.append(f"{mirror}: {exc}")
+            except (OSError, urllib.error.URLError) as exc:
+                errors.append(f"{mirror}: {exc}")
+        else:
+            raise DatasetError(f"Could not download {name}:\n  " + "\n  ".join(errors))
+
+
+def _not_found_message(data_home, subset):
+    searched = "\n".join(f"  - {folder}" for folder in candidate_dirs(data_home))
+    return (
+        f"Fashion-MNIST ({subset}) was not found. Searched:\n{searched}\n"
+        "Ways to get it:\n"
+        "  - call fetch_fashion_mnist(download_if_missing=True) on a machine with internet;\n"
+        "  - on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist;\n"
+        f"  - copy the four *-ubyte.gz files into {candidate_dirs(data_home)[0]}."
+    )
+
+
+def fetch_fashion_mnist(subset="train", *, data_home=None, download_if_missing=True,
+                        return_X_y=False):
+    """Load the Fashion-MNIST dataset (classification, 10 classes).
+
+    =================   ==============
+    Classes                         10
+    Samples total               70,000
+    Dimensionality       784 (28 x 28)
+    Features            integers 0-255
+    =================   ==============
+
+    Parameters
+    ----------
+    subset : {"train", "test", "all"}, default="train"
+        The 60,000 training images, the 10,000 test images, or both (train first).
+    data_home : str or path-like, default=None
+        Where to cache and download the data; defaults to scikit-learn's
+        :func:`~sklearn.datasets.get_data_home` (``~/scikit_learn_data`` or
+        ``$SCIKIT_LEARN_DATA``). Files are kept in ``<data_home>/fashion-mnist/``.
+    download_if_missing : bool, default=True
+        If no copy is found, download the official files into ``data_home``. If False, raise
+        :class:`DatasetError` instead.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    dataset : :class:`~sklearn.utils.Bunch`
+        ``data`` (n, 784) uint8, ``images`` (n, 28, 28) uint8, ``target`` (n,) int64 labels
+        0-9, ``target_names`` (the class names, :data:`CLASS_NAMES`), ``feature_names`` and
+        ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    DatasetError
+        If the files are missing (and cannot be downloaded), truncated, corrupt or not
+        Fashion-MNIST. The message names the file and what to do.
+
+    Examples
+    --------
+    >>> from skfmnist import fetch_fashion_mnist
+    >>> X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+    >>> X.shape, X.dtype, y[:5]
+    ((10000, 784), dtype('uint8'), array([9, 2, 1, 1, 6]))
+    """
+    if subset not in SUBSET_SPLITS:
+        raise ValueError(f"subset must be one of {sorted(SUBSET_SPLITS)}, got {subset!r}.")
+    images, labels = [], []
+    for split in SUBSET_SPLITS[subset]:
+        arrays = _read_split_cache(data_home, split)
+        if arrays is None:
+            arrays = _load_split(data_home, _locate(data_home, split, download_if_missing), split)
+        images.append(arrays[0])
+        labels.append(arrays[1])
+    images = np.concatenate(images) if len(images) > 1 else images[0]
+    target = (np.concatenate(labels) if len(labels) > 1 else labels[0]).astype(np.int64)
+    data = images.reshape(len(images), -1)
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        images=images,
+        target=target,
+        target_names=list(CLASS_NAMES),
+        feature_names=[f"pixel_{i}" for i in range(data.shape[1])],
+        DESCR=DESCR,
+    )
+
+
+def _locate(data_home, split, download_if_missing):
+    folder = find_fashion_mnist(data_home, split)
+    if folder is not None:
+        return folder
+    if not download_if_missing:
+        raise DatasetError(_not_found_message(data_home, split))
+    folder = candidate_dirs(data_home)[0]
+    try:
+        _download_split(folder, split)
+    except DatasetError as exc:
+        raise DatasetError(f"{_not_found_message(data_home, split)}\n\n{exc}") from None
+    return folder

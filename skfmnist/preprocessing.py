@@ -1,0 +1,152 @@
+"""Reshape and scale raw greyscale images for the estimators."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._images import describe_shape, flatten_images, infer_image_shape
+
+__all__ = ["ImagePreprocessor"]
+
+_MAX_PIXEL = 255.0
+
+
+class ImagePreprocessor(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Flatten greyscale images and scale raw 0-255 pixels for a network.
+
+    Accepts ``(n, n_pixels)``, ``(n, h, w)`` and ``(n, h, w, 1)`` arrays of square images and
+    returns float32 ``(n, n_pixels)``. Pixels must be raw grey levels in ``[0, 255]``; this is
+    the step that keeps the training and the test images on the same scale.
+
+    Parameters
+    ----------
+    scaling : {"minmax", "standard"}, default="minmax"
+        ``"minmax"`` divides by 255, giving values in ``[0, 1]``. ``"standard"`` then subtracts
+        the training images' mean pixel value and divides by their standard deviation (one
+        scalar each, as is usual for images).
+    require_square : bool, default=True
+        Refuse flat rows whose length is not a square number. Set to False to treat such rows
+        as one-pixel-high images (only useful for non-image toy data).
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+        ``(height, width)`` of the images seen in ``fit``.
+    mean_ : float
+        Mean of the scaled training pixels (0.0 with ``scaling="minmax"``).
+    scale_ : float
+        Standard deviation of the scaled training pixels (1.0 with ``scaling="minmax"``).
+    n_features_in_ : int
+        Number of pixels per image seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``fit`` was given a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfmnist import ImagePreprocessor
+    >>> images = np.full((2, 28, 28), 255, dtype=np.uint8)
+    >>> Xt = ImagePreprocessor().fit_transform(images)
+    >>> Xt.shape, Xt.dtype, float(Xt.max())
+    ((2, 784), dtype('float32'), 1.0)
+    """
+
+    _parameter_constraints = {
+        "scaling": [StrOptions({"minmax", "standard"})],
+        "require_square": ["boolean"],
+    }
+
+    def __init__(self, scaling="minmax", require_square=True):
+        self.scaling = scaling
+        self.require_square = require_square
+
+    def fit(self, X, y=None):
+        """Learn the image shape (and, for ``scaling="standard"``, the pixel statistics).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
+            Raw greyscale images, pixel values in ``[0, 255]``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ImagePreprocessor
+        """
+        self._validate_params()
+        X_flat, image_shape = flatten_images(X, type(self).__name__)
+        X_flat = self._validate_pixels(X_flat, reset=True)
+        self.image_shape_ = image_shape or infer_image_shape(
+            self.n_features_in_, type(self).__name__, self.require_square
+        )
+        if image_shape and self.require_square and image_shape[0] != image_shape[1]:
+            raise ValueError(
+                f"ImagePreprocessor expects square images, got {describe_shape(image_shape)}."
+            )
+        if self.scaling == "standard":
+            scaled = X_flat / _MAX_PIXEL
+            self.mean_ = float(scaled.mean())
+            self.scale_ = float(scaled.std()) or 1.0  # a constant image set is left centred
+        else:
+            self.mean_, self.scale_ = 0.0, 1.0
+        return self
+
+    def transform(self, X):
+        """Flatten and scale images.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
+            Raw greyscale images of the size seen in ``fit``.
+
+        Returns
+        -------
+        X_scaled : ndarray of shape (n_samples, n_pixels), dtype float32
+        """
+        check_is_fitted(self)
+        X_flat, image_shape = flatten_images(X, type(self).__name__)
+        if image_shape is not None and tuple(image_shape) != tuple(self.image_shape_):
+            raise ValueError(
+                f"X has {image_shape[0] * image_shape[1]} features, but ImagePreprocessor is "
+                f"expecting {self.n_features_in_} features as input: got "
+                f"{describe_shape(image_shape)} images, fitted on "
+                f"{describe_shape(self.image_shape_)}. Resize the images to "
+                f"{describe_shape(self.image_shape_)} first."
+            )
+        X_flat = self._validate_pixels(X_flat, reset=False)
+        scaled = X_flat.astype(np.float32) / np.float32(_MAX_PIXEL)
+        if self.scaling == "standard":
+            scaled = (scaled - np.float32(self.mean_)) / np.float32(self.scale_)
+        return scaled
+
+    def _validate_pixels(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype="numeric", ensure_all_finite=True)
+        if X.size == 0:
+            return X
+        low, high = X.min(), X.max()
+        if low < 0 or high > _MAX_PIXEL:
+            problem = "Negative values in data" if low < 0 else "Values above 255 in data"
+            raise ValueError(
+                f"{problem} passed to ImagePreprocessor (range {low:g} to {high:g}): it expects "
+                "raw pixel values in [0, 255]. Pass the original 8-bit grey levels (e.g. the "
+                "arrays from fetch_fashion_mnist), not standardised or otherwise transformed data."
+            )
+        if not np.issubdtype(X.dtype, np.integer) and 0 < high <= 1.0:
+            warnings.warn(
+                "All pixel values are in [0, 1]: the images look already scaled, but "
+                "ImagePreprocessor divides by 255 again. Pass raw 0-255 grey levels, or drop "
+                "the ImagePreprocessor step for pre-scaled data.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
