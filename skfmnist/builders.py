@@ -30,12 +30,15 @@ class _SeedStream:
 
 
 def _initializer(name, seeds):
-    initializer = keras.initializers.get(name)
-    config = initializer.get_config()
-    if "seed" in config:
-        config["seed"] = seeds()
-        initializer = type(initializer).from_config(config)
-    return initializer
+    """A seeded instance of the initialiser ``name`` (e.g. "he_uniform").
+
+    Deserialising with the seed avoids creating an unseeded instance first, which would draw a
+    default seed from Python's global ``random`` module.
+    """
+    try:
+        return keras.initializers.deserialize({"class_name": name, "config": {"seed": seeds()}})
+    except TypeError:  # a deterministic initialiser (zeros, ones, ...) takes no seed
+        return keras.initializers.get(name)
 
 
 def _regularizer(l1, l2):

@@ -199,8 +199,9 @@ def _progress(done, total, name, stream):
     stream.flush()
 
 
-def _download_file(url, target, stream=sys.stderr, timeout=30):
-    """Download ``url`` to ``target`` atomically, printing progress to ``stream``."""
+def _download_file(url, target, stream=None, timeout=30):
+    """Download ``url`` to ``target`` atomically, printing progress to ``stream`` (stderr)."""
+    stream = stream or sys.stderr
 
     def write(out):
         with urllib.request.urlopen(url, timeout=timeout) as response:

@@ -360,9 +360,9 @@ class FashionCNN(_FashionClassifier):
 
     Parameters
     ----------
-    conv_filters : tuple of int, default=(32, 64)
+    conv_filters : tuple of int, default=(32, 64, 128)
         Filters of the convolutions of each block; one block per entry.
-    convs_per_block : int, default=2
+    convs_per_block : int, default=1
         Convolutions per block.
     kernel_size : int or tuple of int, default=3
         Convolution kernel size.
@@ -374,7 +374,7 @@ class FashionCNN(_FashionClassifier):
         Max-pooling window (and stride) after each block; 0 for none.
     batch_norm : bool, default=True
         Batch normalisation after each convolution and the Dense layer.
-    conv_dropout : float, default=0.25
+    conv_dropout : float, default=0.1
         Dropout rate after each block.
     dense_units : int, default=128
         Units of the Dense layer before the softmax; 0 for none.
@@ -388,7 +388,7 @@ class FashionCNN(_FashionClassifier):
         L2 penalty on the convolution and Dense weights.
     augment : bool, default=False
         Random horizontal flips and shifts of up to 10 % of the image size during training.
-{_TRAINING_PARAMETERS_DOC.replace("{epochs}", "12")}
+{_TRAINING_PARAMETERS_DOC.replace("{epochs}", "10").replace('default="constant"', 'default="cosine"')}
 {_FITTED_ATTRIBUTES_DOC}
     See Also
     --------
@@ -419,11 +419,11 @@ class FashionCNN(_FashionClassifier):
         "augment": ["boolean"],
     }
 
-    def __init__(self, conv_filters=(32, 64), convs_per_block=2, kernel_size=3, strides=1,
-                 padding="same", pool_size=2, batch_norm=True, conv_dropout=0.25,
+    def __init__(self, conv_filters=(32, 64, 128), convs_per_block=1, kernel_size=3,
+                 strides=1, padding="same", pool_size=2, batch_norm=True, conv_dropout=0.1,
                  dense_units=128, dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0,
-                 augment=False, optimizer="adam", learning_rate=1e-3, lr_schedule="constant",
-                 lr_decay=0.9, batch_size=128, epochs=12, validation_split=0.0,
+                 augment=False, optimizer="adam", learning_rate=1e-3, lr_schedule="cosine",
+                 lr_decay=0.9, batch_size=128, epochs=10, validation_split=0.0,
                  early_stopping=False, patience=5, random_state=None, verbose=0,
                  warm_start=False, callbacks=None, class_weight=None):
         self.conv_filters = conv_filters
@@ -472,7 +472,7 @@ class FashionCNN(_FashionClassifier):
         return cls._preset(dict(
             conv_filters=(20, 50), convs_per_block=1, kernel_size=5, padding="same",
             batch_norm=False, conv_dropout=0.0, dense_units=500, dropout=0.0, epochs=10,
-            batch_size=32,
+            batch_size=32, lr_schedule="constant",
         ), overrides)
 
     @classmethod
@@ -481,7 +481,7 @@ class FashionCNN(_FashionClassifier):
         return cls._preset(dict(
             conv_filters=(64, 64), convs_per_block=1, kernel_size=3, padding="valid",
             batch_norm=False, conv_dropout=0.0, dense_units=128, dropout=0.0, epochs=10,
-            batch_size=32,
+            batch_size=32, lr_schedule="constant",
         ), overrides)
 
     @classmethod
@@ -490,5 +490,5 @@ class FashionCNN(_FashionClassifier):
         return cls._preset(dict(
             conv_filters=(32, 64, 128), convs_per_block=1, kernel_size=3, padding="same",
             batch_norm=True, conv_dropout=0.0, dense_units=128, dropout=0.5, epochs=10,
-            batch_size=128,
+            batch_size=128, lr_schedule="constant",
         ), overrides)

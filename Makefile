@@ -1,0 +1,35 @@
+# The two set-up commands of the README:
+#   make demo   virtual environment + package + dataset, then train and evaluate the default CNN
+#   make test   virtual environment + package + dataset, then the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: demo test data install docs clean
+
+demo: data
+	$(BIN)/python -m skfmnist.demo --out cnn-demo
+
+test: data
+	$(BIN)/python -m pytest tests skfmnist --doctest-modules -q --durations=10
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,dask,docs]"
+	touch $@
+
+# The dataset: an existing copy (data_home, Keras's cache, Debian's package), else Debian's
+# package where apt-get exists, else the official download. Verified and cached either way.
+data: install
+	@$(BIN)/python -c "from skfmnist.datasets import find_fashion_mnist as f; raise SystemExit(f() is None)" \
+	  || ! command -v apt-get >/dev/null \
+	  || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; }
+	$(BIN)/python -c "from skfmnist import fetch_fashion_mnist as f; f(subset='all')"
+
+clean:
+	rm -rf $(VENV) cnn-demo docs/_build

@@ -1,0 +1,119 @@
+"""Every kind of bad input gets a clear exception naming the problem and the fix."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+
+from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor
+
+RAW = np.random.RandomState(0).randint(0, 256, size=(40, 784)).astype(np.uint8)
+LABELS = np.arange(40) % 4
+
+
+@pytest.fixture(scope="module")
+def fitted_mlp():
+    return FashionMLP(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(RAW / 255, LABELS)
+
+
+def test_wrong_image_size_at_transform():
+    pre = ImagePreprocessor().fit(RAW)
+    with pytest.raises(ValueError, match=r"got 10x10 images, fitted on 28x28\. Resize"):
+        pre.transform(np.zeros((2, 10, 10)))
+
+
+def test_wrong_image_size_at_predict(fitted_mlp):
+    with pytest.raises(ValueError, match="X has 100 features, but FashionMLP is expecting 784"):
+        fitted_mlp.predict(np.zeros((2, 10, 10)))
+
+
+@pytest.mark.parametrize("estimator", [ImagePreprocessor(), FashionMLP(epochs=1)],
+                         ids=["preprocessor", "mlp"])
+def test_colour_images(estimator):
+    with pytest.raises(ValueError, match=r"greyscale.*3 channels.*X\.mean\(axis=-1\)"):
+        estimator.fit(np.zeros((4, 28, 28, 3)), [0, 1, 0, 1])
+
+
+def test_non_square_flat_length():
+    with pytest.raises(ValueError, match="780 features per row, which is not a square number"):
+        ImagePreprocessor().fit(np.zeros((2, 780)))
+
+
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_nan_and_inf(value, word):
+    X = RAW.astype(float)
+    X[3, 5] = value
+    with pytest.raises(ValueError, match=f"Input X contains {word}"):
+        ImagePreprocessor().fit(X)
+    with pytest.raises(ValueError, match=f"Input X contains {word}"):
+        FashionMLP(epochs=1).fit(X, LABELS)
+
+
+def test_negative_pixels():
+    with pytest.raises(ValueError, match=r"Negative values in data.*raw pixel values in \[0, 255\]"):
+        ImagePreprocessor().fit(RAW - 128.0)
+
+
+def test_pixels_above_255():
+    with pytest.raises(ValueError, match=r"Values above 255 in data passed to ImagePreprocessor \(range 0 to 300\)"):
+        ImagePreprocessor().fit(np.full((2, 784), 300.0) * (np.arange(784) > 0))
+
+
+def test_already_scaled_images_warn():
+    with pytest.warns(UserWarning, match="look already scaled"):
+        ImagePreprocessor().fit(RAW / 255.0)
+
+
+def test_unknown_labels_at_score(fitted_mlp):
+    with pytest.raises(ValueError, match=r"labels not seen during fit: \[7\]"):
+        fitted_mlp.score(RAW[:3] / 255, [0, 1, 7])
+
+
+def test_single_class():
+    with pytest.raises(ValueError, match="needs at least 2 classes in y.*got 1 class: \\[3\\]"):
+        FashionMLP(epochs=1).fit(RAW / 255, np.full(40, 3))
+
+
+def test_empty_X():
+    with pytest.raises(ValueError, match="Found array with 0 sample"):
+        FashionCNN(epochs=1).fit(np.zeros((0, 784)), [])
+
+
+def test_X_y_length_mismatch():
+    with pytest.raises(ValueError, match="inconsistent numbers of samples: \\[40, 39\\]"):
+        FashionMLP(epochs=1).fit(RAW / 255, LABELS[:-1])
+
+
+@pytest.mark.parametrize("estimator", [ImagePreprocessor(), FashionCNN(epochs=1)],
+                         ids=["preprocessor", "cnn"])
+def test_sparse_input(estimator):
+    with pytest.raises(TypeError, match=r"does not support sparse input.*X\.toarray\(\)"):
+        estimator.fit(sp.csr_matrix(RAW), LABELS)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+def test_predict_before_fit(method):
+    args = (RAW, LABELS) if method == "score" else (RAW,)
+    with pytest.raises(NotFittedError, match="not fitted yet. Call 'fit'"):
+        getattr(FashionCNN(), method)(*args)
+
+
+def test_transform_before_fit():
+    with pytest.raises(NotFittedError):
+        ImagePreprocessor().transform(RAW)
+
+
+def test_set_params_unknown_name():
+    with pytest.raises(ValueError, match=r"Invalid parameter 'n_layers' for estimator FashionCNN"):
+        FashionCNN().set_params(n_layers=3)
+
+
+def test_invalid_parameter_value():
+    with pytest.raises(ValueError, match="'optimizer' parameter of FashionMLP must be a str among"):
+        FashionMLP(optimizer="adagrad").fit(RAW / 255, LABELS)
+
+
+def test_architecture_too_deep_for_the_images():
+    cnn = FashionCNN(conv_filters=(4, 4, 4, 4), kernel_size=5, padding="valid", epochs=1)
+    with pytest.raises(ValueError, match="does not fit 28x28 images.*padding='same'"):
+        cnn.fit(RAW / 255, LABELS)

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from skfmnist import builders
+
+
+def _weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def test_same_seed_same_initial_weights_different_seed_different():
+    a = _weights(builders.build_cnn((28, 28), 10, seed=3))
+    b = _weights(builders.build_cnn((28, 28), 10, seed=3))
+    c = _weights(builders.build_cnn((28, 28), 10, seed=4))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+def test_each_layer_gets_its_own_seed():
+    model = builders.build_mlp(16, 2, hidden_layer_sizes=(16, 16), seed=0)
+    first, second = (layer.get_weights()[0] for layer in model.layers if "dense" in layer.name
+                     and layer.get_weights()[0].shape == (16, 16))
+    assert not np.array_equal(first, second)
+
+
+def test_cnn_output_and_augmentation_layers():
+    model = builders.build_cnn((28, 28), 10, augment=True, seed=0)
+    assert model.output_shape == (None, 10) and model.input_shape == (None, 784)
+    names = [layer.name for layer in model.layers]
+    assert "augment_flip" in names and "augment_shift" in names
+
+
+def test_regularisation_is_attached():
+    model = builders.build_mlp(16, 3, hidden_layer_sizes=(8,), l1=1e-3, l2=1e-2, seed=0)
+    regularizer = model.layers[1].kernel_regularizer
+    assert regularizer.l1 == pytest.approx(1e-3) and regularizer.l2 == pytest.approx(1e-2)
+
+
+@pytest.mark.parametrize("name, momentum", [("adam", None), ("sgd", 0.9), ("rmsprop", None)])
+def test_optimizers(name, momentum):
+    optimizer = builders.make_optimizer(name, 0.01)
+    assert float(optimizer.learning_rate) == pytest.approx(0.01)
+    if momentum is not None:
+        assert optimizer.momentum == momentum and optimizer.nesterov
+
+
+@pytest.mark.parametrize(
+    "schedule, rates",
+    [("constant", [0.1, 0.1, 0.1]), ("exponential", [0.1, 0.05, 0.025]),
+     ("cosine", [0.1, 0.05, 0.0])],
+)
+def test_learning_rate_schedules(schedule, rates):
+    got = [builders.learning_rate_at_epoch(schedule, 0.1, epoch, 2, 0.5) for epoch in range(3)]
+    assert got == pytest.approx(rates, abs=1e-12)

@@ -1,0 +1,183 @@
+import gzip
+import http.server
+import shutil
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skfmnist import CLASS_NAMES, DatasetError, datasets, fetch_fashion_mnist
+from skfmnist.datasets import CHECKSUMS, find_fashion_mnist
+
+# The official files, byte for byte, beside the project checkout (absent in a user's clone).
+OFFICIAL_FILES = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """Point every search location at empty temporary folders; return the data_home."""
+    monkeypatch.setattr(datasets, "KERAS_CACHE_DIR", tmp_path / "keras")
+    monkeypatch.setattr(datasets, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setattr(datasets, "MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens there
+    return tmp_path / "home"
+
+
+@pytest.fixture(scope="module")
+def source_dir():
+    folder = find_fashion_mnist()
+    assert folder is not None, "run `make data` (or `make test`) to install the dataset"
+    return folder
+
+
+def _copy_files(source, target, names=CHECKSUMS):
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copyfile(source / name, target / name)
+    return target
+
+
+def test_train_set_shapes_and_labels(fashion_train):
+    X, y = fashion_train
+    assert X.shape == (60000, 784) and X.dtype == np.uint8
+    assert y.dtype == np.int64
+    assert np.bincount(y).tolist() == [6000] * 10
+    assert 0 == X.min() and X.max() == 255
+
+
+def test_bunch_fields_and_subsets(isolated, source_dir):
+    _copy_files(source_dir, isolated / "fashion-mnist")
+    bunch = fetch_fashion_mnist(subset="test", data_home=isolated)
+    assert bunch.data.shape == (10000, 784) and bunch.images.shape == (10000, 28, 28)
+    assert np.array_equal(bunch.images.reshape(10000, -1), bunch.data)
+    assert bunch.target[:5].tolist() == [9, 2, 1, 1, 6]
+    assert bunch.target_names == list(CLASS_NAMES) and len(bunch.feature_names) == 784
+    assert "Fashion-MNIST" in bunch.DESCR
+    X_all, y_all = fetch_fashion_mnist(subset="all", data_home=isolated, return_X_y=True)
+    assert X_all.shape == (70000, 784)
+    assert np.array_equal(y_all[60000:], bunch.target)
+
+
+def test_second_call_is_served_from_the_cache_quickly(isolated, source_dir):
+    _copy_files(source_dir, isolated / "fashion-mnist")
+    first = fetch_fashion_mnist(subset="all", data_home=isolated, return_X_y=True)
+    assert len(list((isolated / "fashion-mnist").glob("*.npy"))) == 4
+    start = time.perf_counter()
+    second = fetch_fashion_mnist(subset="all", data_home=isolated, return_X_y=True)
+    assert time.perf_counter() - start < 1.0
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+
+
+def test_search_order_prefers_data_home_then_keras_then_debian(isolated, source_dir):
+    keras_dir = _copy_files(source_dir, datasets.KERAS_CACHE_DIR)
+    assert find_fashion_mnist(isolated) == keras_dir
+    home_dir = _copy_files(source_dir, isolated / "fashion-mnist")
+    assert find_fashion_mnist(isolated) == home_dir
+
+
+def test_data_home_honours_scikit_learn_data(monkeypatch, tmp_path, source_dir):
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "sk"))
+    assert datasets.candidate_dirs()[0] == tmp_path / "sk" / "fashion-mnist"
+
+
+def test_truncated_file_is_refused_with_its_name(isolated, source_dir):
+    folder = _copy_files(source_dir, isolated / "fashion-mnist")
+    path = folder / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(DatasetError, match=r"t10k-labels-idx1-ubyte\.gz.*delete it"):
+        fetch_fashion_mnist(subset="test", data_home=isolated)
+
+
+def test_foreign_file_fails_the_checksum(isolated, source_dir):
+    folder = _copy_files(source_dir, isolated / "fashion-mnist")
+    labels = np.zeros(10000, dtype=np.uint8)  # a well-formed IDX label file, but not ours
+    header = (0x801).to_bytes(4, "big") + (10000).to_bytes(4, "big")
+    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as stream:
+        stream.write(header + labels.tobytes())
+    with pytest.raises(DatasetError, match="not have the content of the Fashion-MNIST release"):
+        fetch_fashion_mnist(subset="test", data_home=isolated)
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ((0x803).to_bytes(4, "big") + b"\0" * 4, "too short"),
+        ((0x801).to_bytes(4, "big") + (1).to_bytes(4, "big") * 3, "magic"),
+        ((0x803).to_bytes(4, "big") + (1).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2,
+         "dimensions"),
+        ((0x803).to_bytes(4, "big") + (2).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+         + b"\0" * 100, "data bytes"),
+    ],
+)
+def test_idx_headers_are_parsed_strictly(raw, message):
+    with pytest.raises(DatasetError, match=message):
+        datasets._parse_idx(raw, Path("x.gz"), "images", 2)
+
+
+def test_nothing_found_offline_lists_places_and_remedies(isolated):
+    with pytest.raises(DatasetError) as error:
+        fetch_fashion_mnist(data_home=isolated, download_if_missing=False)
+    message = str(error.value)
+    for folder in datasets.candidate_dirs(isolated):
+        assert str(folder) in message
+    assert "apt-get install dataset-fashion-mnist" in message
+
+
+def test_unreachable_mirror_reports_every_attempt(isolated):
+    with pytest.raises(DatasetError, match=r"(?s)Could not download train-images.*127\.0\.0\.1"):
+        fetch_fashion_mnist(data_home=isolated)
+    assert not list((isolated / "fashion-mnist").glob("*ubyte.gz"))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def file_server():
+    """Serve a folder on 127.0.0.1; yields a function folder -> base URL."""
+    servers = []
+
+    def serve(folder):
+        handler = partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.mark.skipif(not OFFICIAL_FILES.is_dir(), reason="no copy of the official files")
+def test_download_of_the_official_files(isolated, monkeypatch, file_server, capsys):
+    monkeypatch.setattr(datasets, "MIRRORS", (file_server(OFFICIAL_FILES),))
+    X, y = fetch_fashion_mnist(subset="test", data_home=isolated, return_X_y=True)
+    assert X.shape == (10000, 784) and y[:3].tolist() == [9, 2, 1]
+    folder = isolated / "fashion-mnist"
+    assert sorted(p.name for p in folder.glob("*.gz")) == [
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    assert not list(folder.glob("*.part"))
+    assert "100.0%" in capsys.readouterr().err
+
+
+def test_corrupt_download_never_lands_under_the_final_name(isolated, monkeypatch, file_server,
+                                                            tmp_path, source_dir):
+    bad = tmp_path / "bad"
+    _copy_files(source_dir, bad)
+    (bad / "t10k-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
+    monkeypatch.setattr(datasets, "MIRRORS", (file_server(bad),))
+    with pytest.raises(DatasetError, match="t10k-images-idx3-ubyte.gz"):
+        fetch_fashion_mnist(subset="test", data_home=isolated)
+    folder = isolated / "fashion-mnist"
+    assert not (folder / "t10k-images-idx3-ubyte.gz").exists()
+    assert not list(folder.glob("*.part"))
+
+
+def test_unknown_subset():
+    with pytest.raises(ValueError, match="subset must be one of"):
+        fetch_fashion_mnist(subset="validation")

@@ -1,0 +1,45 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from skfmnist import ImagePreprocessor
+
+
+@pytest.mark.parametrize("shape", [(5, 784), (5, 28, 28), (5, 28, 28, 1)])
+def test_accepts_flat_and_stacked_images(shape):
+    X = np.random.RandomState(0).randint(0, 256, size=shape).astype(np.uint8)
+    Xt = ImagePreprocessor().fit_transform(X)
+    assert Xt.shape == (5, 784) and Xt.dtype == np.float32
+    np.testing.assert_allclose(Xt, X.reshape(5, -1) / 255.0, rtol=1e-6)
+
+
+def test_minmax_scaling_maps_raw_pixels_to_unit_interval(small_split):
+    X_train, _, X_test, _ = small_split
+    pre = ImagePreprocessor().fit(X_train)
+    Xt = pre.transform(X_test)
+    assert Xt.min() == 0.0 and Xt.max() == 1.0
+    assert pre.image_shape_ == (28, 28) and pre.n_features_in_ == 784
+
+
+def test_standard_scaling_uses_training_statistics(small_split):
+    X_train, _, X_test, _ = small_split
+    pre = ImagePreprocessor(scaling="standard").fit(X_train)
+    train = pre.transform(X_train)
+    assert abs(train.mean()) < 1e-4 and abs(train.std() - 1) < 1e-4
+    assert pre.mean_ == pytest.approx(X_train.mean() / 255)
+    test = pre.transform(X_test)  # the test set is scaled with the training mean/std
+    np.testing.assert_allclose(test, (X_test / 255 - pre.mean_) / pre.scale_, atol=1e-5)
+
+
+def test_feature_names_out_default_and_from_dataframe():
+    X = np.zeros((2, 16), dtype=np.uint8)
+    assert ImagePreprocessor().fit(X).get_feature_names_out()[:2].tolist() == ["x0", "x1"]
+    frame = pd.DataFrame(X, columns=[f"pixel_{i}" for i in range(16)])
+    pre = ImagePreprocessor().fit(frame)
+    assert pre.get_feature_names_out()[-1] == "pixel_15"
+    assert pre.feature_names_in_[0] == "pixel_0"
+
+
+def test_non_square_rows_allowed_only_when_asked():
+    pre = ImagePreprocessor(require_square=False).fit(np.ones((3, 5)))
+    assert pre.image_shape_ == (1, 5)

@@ -1,0 +1,69 @@
+"""Same random_state, same network; and no process-wide random state is touched."""
+
+import random
+
+import numpy as np
+import pytest
+
+from skfmnist import FashionCNN
+
+from ._subprocess import run_python
+
+SNIPPET = """
+    import hashlib
+    import numpy as np
+    from skfmnist import FashionCNN, fetch_fashion_mnist
+    X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+    cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, augment=True,
+                     random_state=7).fit(X[:600] / 255, y[:600])
+    print(hashlib.sha256(cnn.predict_proba(X[600:700] / 255).tobytes()).hexdigest())
+"""
+
+
+def _fit_proba(X_train, y_train, X_test, random_state):
+    cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, augment=True,
+                     random_state=random_state)
+    return cnn.fit(X_train, y_train).predict_proba(X_test)
+
+
+@pytest.fixture(scope="module")
+def data():
+    from skfmnist import fetch_fashion_mnist
+
+    X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+    return X[:600] / 255, y[:600], X[600:700] / 255
+
+
+def test_same_seed_same_probabilities_in_one_process(data):
+    np.testing.assert_array_equal(_fit_proba(*data, 7), _fit_proba(*data, 7))
+
+
+def test_same_seed_same_probabilities_across_processes(data):
+    import hashlib
+
+    here = hashlib.sha256(_fit_proba(*data, 7).tobytes()).hexdigest()
+    assert run_python(SNIPPET).strip() == here
+    assert run_python(SNIPPET).strip() == here
+
+
+def test_no_seed_gives_different_initialisations(data):
+    assert not np.allclose(_fit_proba(*data, None), _fit_proba(*data, None))
+
+
+def test_seeded_fit_leaves_global_random_state_alone(data, monkeypatch):
+    import os
+
+    import tensorflow as tf
+    from tensorflow.python.framework import config  # where TensorFlow keeps the flag
+
+    monkeypatch.delenv("TF_DETERMINISTIC_OPS", raising=False)
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    _fit_proba(*data, 7)
+    assert random.getstate() == python_state
+    after = np.random.get_state()
+    assert all(np.array_equal(a, b) for a, b in zip(after, numpy_state))
+    assert not config.is_op_determinism_enabled()
+    assert "TF_DETERMINISTIC_OPS" not in os.environ
+    tf.random.uniform((2,))  # unseeded random ops still work
+    assert tf.random.uniform((8,)).numpy().tolist() != tf.random.uniform((8,)).numpy().tolist()

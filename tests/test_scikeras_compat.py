@@ -1,0 +1,110 @@
+"""Each scikeras 0.13.0 defect that skfmnist works around, shown on a plain KerasClassifier.
+
+If a scikeras release fixes one, its "defect" test fails: drop the workaround and the test.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scikeras.wrappers import KerasClassifier
+from sklearn.base import BaseEstimator, ClassifierMixin, is_classifier
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils.validation import check_is_fitted
+
+from skfmnist import FashionMLP
+
+from ._subprocess import run_python
+
+X = np.random.RandomState(0).rand(40, 16).astype(np.float32)
+Y = np.arange(40) % 2
+
+
+def build_plain_model(meta):
+    import keras
+
+    inputs = keras.Input((meta["n_features_in_"],))
+    outputs = keras.layers.Dense(meta["n_classes_"], activation="softmax")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def plain(**params):
+    return KerasClassifier(model=build_plain_model, epochs=1, verbose=0, **params)
+
+
+def ours(**params):
+    return FashionMLP(hidden_layer_sizes=(4,), epochs=1, **params)
+
+
+def _mro_position(estimator, klass):
+    return type(estimator).mro().index(klass)
+
+
+def test_defect0_mixin_order():
+    assert _mro_position(plain(), BaseEstimator) < _mro_position(plain(), ClassifierMixin)
+    assert _mro_position(ours(), ClassifierMixin) < _mro_position(ours(), BaseEstimator)
+    assert isinstance(ours(), KerasClassifier)
+
+
+def test_defect1_tags_make_it_a_classifier():
+    assert not is_classifier(plain())
+    assert isinstance(check_cv(5, Y, classifier=is_classifier(plain())), type(check_cv(5)))
+    assert is_classifier(ours())
+    assert isinstance(check_cv(5, Y, classifier=is_classifier(ours())), StratifiedKFold)
+
+
+def test_defect2_unknown_parameters():
+    plain().set_params(fit__not_a_thing=1)  # silently accepted
+    with pytest.raises(ValueError, match="Invalid parameter 'fit' for estimator FashionMLP"):
+        ours().set_params(fit__not_a_thing=1)
+    assert "\t" in repr(plain()) and repr(ours()) == "FashionMLP(epochs=1, hidden_layer_sizes=(4,))"
+
+
+@pytest.mark.parametrize("make, fails", [("plain", True), ("ours", False)])
+def test_defect3_global_op_determinism_after_seeded_fit(make, fails):
+    output = run_python(f"""
+        import numpy as np, tensorflow as tf
+        from tests.test_scikeras_compat import {make}, X, Y
+        {make}(random_state=0).fit(X, Y)
+        try:
+            tf.random.uniform((2,))
+            print("ok")
+        except Exception as exc:
+            print("raised:", type(exc).__name__, exc)
+    """)
+    if fails:
+        assert "Random ops require a seed" in output
+    else:
+        assert output.strip() == "ok"
+
+
+def test_defect4_validation_sparse_and_feature_names():
+    plain().fit(sp.csr_matrix(X), Y)  # accepted silently
+    with pytest.raises(TypeError, match="does not support sparse input"):
+        ours().fit(sp.csr_matrix(X), Y)
+    frame = pd.DataFrame(X, columns=[f"p{i}" for i in range(16)])
+    assert not hasattr(plain().fit(frame, Y), "feature_names_in_")
+    assert ours().fit(frame, Y).feature_names_in_[0] == "p0"
+
+
+def test_defect5_failed_fit_looks_fitted():
+    estimator = plain()
+    with pytest.raises(ValueError):
+        estimator.fit(X, np.full(40, np.nan))
+    check_is_fitted(estimator)  # no error: classes_ = None was set before validation
+    estimator = ours()
+    with pytest.raises(ValueError):
+        estimator.fit(X, np.full(40, np.nan))
+    with pytest.raises(Exception, match="not fitted yet"):
+        check_is_fitted(estimator)
+
+
+def test_defect6_class_weight_mutates_sample_weight():
+    weights = np.ones(40)
+    plain(class_weight={0: 1.0, 1: 3.0}).fit(X, Y, sample_weight=weights)
+    assert weights.max() == 3.0  # the caller's array was changed
+    weights = np.ones(40)
+    ours(class_weight={0: 1.0, 1: 3.0}).fit(X, Y, sample_weight=weights)
+    assert weights.max() == 1.0
