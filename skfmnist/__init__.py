@@ -14,10 +14,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "FashionMLP": "skfmnist.estimators",
     "FashionCNN": "skfmnist.estimators",
+    "save": "skfmnist.persistence",
+    "load": "skfmnist.persistence",
 }
 
 __all__ = ["CLASS_NAMES", "DatasetError", "FashionCNN", "FashionMLP", "ImagePreprocessor",
-           "fetch_fashion_mnist", "__version__"]
+           "fetch_fashion_mnist", "load", "save", "__version__"]
 
 
 def __getattr__(name):

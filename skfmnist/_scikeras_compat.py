@@ -11,6 +11,8 @@ orchestration, label encoding (string labels), ``class_weight``, ``warm_start``,
 pickling of the Keras model (scikeras registers ``keras.Model.__reduce__`` on import).
 """
 
+import warnings
+
 import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -19,6 +21,8 @@ from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from . import _keras_archive
+from .callbacks import BestWeights
 from ._images import reject_sparse
 
 _MAX_SEED = np.iinfo(np.int32).max // 2  # room for the offsets derived from one seed
@@ -89,19 +93,25 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         fit_inputs = self._keras_fit_inputs(X, y, sample_weight, seed=self._seed + initial_epoch)
-        callbacks = list(self._fit_callbacks) + fit_inputs.pop("callbacks", [])
-        history = self.model_.fit(
-            epochs=initial_epoch + epochs,
-            initial_epoch=initial_epoch,
-            verbose=self.verbose,
-            callbacks=callbacks,
-            shuffle=False,  # the seeded dataset from _keras_fit_inputs does the shuffling
-            **fit_inputs,
-            **kwargs,
-        )
+        best = BestWeights(fit_inputs.pop("monitor"))
+        callbacks = list(self._fit_callbacks) + fit_inputs.pop("callbacks", []) + [best]
+        try:
+            records = self.model_.fit(
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                verbose=self.verbose,
+                callbacks=callbacks,
+                shuffle=False,  # the seeded dataset from _keras_fit_inputs does the shuffling
+                **fit_inputs,
+                **kwargs,
+            ).history
+        except KeyboardInterrupt:
+            # Like skorch: Ctrl-C ends training, not the program, and loses no finished epoch.
+            records = self.model_.history.history
+            warnings.warn(best.restore_after_interrupt(self.model_), UserWarning, stacklevel=4)
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = {}
-        for key, values in history.history.items():
+        for key, values in records.items():
             self.history_.setdefault(key, []).extend(float(value) for value in values)
 
     # Defect 4 (input validation): scikeras's own ``_validate_data`` accepts sparse matrices,
@@ -134,9 +144,35 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
         check_is_fitted(self)
         return super()._predict_raw(X, **kwargs)
 
+    # Defect 7 (persistence): a fitted KerasClassifier's state holds the Keras model, encoders and
+    # live callbacks; skops cannot walk it (RecursionError, skops issue #388), and unpickling the
+    # model goes through Keras with safe_mode=False. The state here is plain data plus the network
+    # as ``.keras`` archive bytes, loaded with safe_mode=True; the rest is rebuilt on load. Pickle,
+    # joblib and skops (skfmnist.save) all use it.
+    _REBUILT_ON_LOAD = ("model_", "target_encoder_", "feature_encoder_", "_fit_callbacks",
+                        "_predict_callbacks")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state = {key: value for key, value in state.items() if key not in self._REBUILT_ON_LOAD}
+        if "model_" in self.__dict__:
+            state["_keras_archive"] = _keras_archive.to_bytes(self.model_)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        archive = state.pop("_keras_archive", None)
+        super().__setstate__(state)
+        if archive is not None:
+            self.model_ = _keras_archive.from_bytes(archive)
+            self.target_encoder_ = self.target_encoder.fit(self.classes_)
+            self.feature_encoder_ = self.feature_encoder.fit(np.zeros((1, self.n_features_in_)))
+            self._initialize_callbacks()
+
     # Defect 6 (class_weight mutates the caller's array): KerasClassifier.fit multiplies the
     # given ``sample_weight`` in place by the class weights.
     def fit(self, X, y, sample_weight=None, **kwargs):
         if sample_weight is not None and self.class_weight is not None:
             sample_weight = np.array(sample_weight, dtype=np.float64)
         return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+

@@ -1,5 +1,7 @@
 """Scikit-learn classifiers for Fashion-MNIST: :class:`FashionMLP` and :class:`FashionCNN`."""
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -48,6 +50,12 @@ _TRAINING_PARAMETERS_DOC = """
         Extra Keras callbacks for ``fit``.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
+    checkpoint_dir : str or path-like, default=None
+        If set, the weights of the best epoch so far (by ``val_loss``, or ``loss`` without a
+        validation split) are kept in ``<checkpoint_dir>/best.weights.h5`` during ``fit``.
+        Independently of it, an interrupted fit (Ctrl-C, ``KeyboardInterrupt``) stops cleanly:
+        the estimator keeps the best weights seen so far, with a warning, and ``history_``
+        holds the finished epochs.
 """
 
 _FITTED_ATTRIBUTES_DOC = """
@@ -90,6 +98,7 @@ _COMMON_CONSTRAINTS = {
     "warm_start": ["boolean"],
     "callbacks": [list, None],
     "class_weight": [dict, StrOptions({"balanced"}), None],
+    "checkpoint_dir": [str, Path, None],
 }
 
 
@@ -200,13 +209,15 @@ class _FashionClassifier(KerasClassifierCompat):
             train_index, validation_index = _validation_split(y, self.validation_split, seed)
             validation = _dataset((X, y), validation_index, self.batch_size, shuffle_seed=None)
         arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        monitor = "val_loss" if self.validation_split else "loss"
         return {
             "x": _dataset(arrays, train_index, self.batch_size, shuffle_seed=seed),
             "validation_data": validation,
-            "callbacks": self._training_callbacks(),
+            "monitor": monitor,
+            "callbacks": self._training_callbacks(monitor),
         }
 
-    def _training_callbacks(self):
+    def _training_callbacks(self, monitor):
         import keras
 
         callbacks = []
@@ -214,9 +225,12 @@ class _FashionClassifier(KerasClassifierCompat):
             callbacks.append(keras.callbacks.LearningRateScheduler(self._learning_rate_at))
         if self.early_stopping:
             callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss" if self.validation_split else "loss",
-                patience=self.patience,
-                restore_best_weights=True,
+                monitor=monitor, patience=self.patience, restore_best_weights=True,
+            ))
+        if self.checkpoint_dir is not None:
+            callbacks.append(keras.callbacks.ModelCheckpoint(
+                str(Path(self.checkpoint_dir) / "best.weights.h5"), monitor=monitor,
+                save_best_only=True, save_weights_only=True,
             ))
         return callbacks
 
@@ -313,7 +327,8 @@ class FashionMLP(_FashionClassifier):
                  batch_norm=False, l1=0.0, l2=0.0, optimizer="adam", learning_rate=1e-3,
                  lr_schedule="constant", lr_decay=0.9, batch_size=128, epochs=20,
                  validation_split=0.0, early_stopping=False, patience=5, random_state=None,
-                 verbose=0, warm_start=False, callbacks=None, class_weight=None):
+                 verbose=0, warm_start=False, callbacks=None, class_weight=None,
+                 checkpoint_dir=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -334,6 +349,7 @@ class FashionMLP(_FashionClassifier):
         self.warm_start = warm_start
         self.callbacks = callbacks
         self.class_weight = class_weight
+        self.checkpoint_dir = checkpoint_dir
 
     def _build_network(self, meta, seed):
         return builders.build_mlp(
@@ -425,7 +441,7 @@ class FashionCNN(_FashionClassifier):
                  augment=False, optimizer="adam", learning_rate=1e-3, lr_schedule="cosine",
                  lr_decay=0.9, batch_size=128, epochs=10, validation_split=0.0,
                  early_stopping=False, patience=5, random_state=None, verbose=0,
-                 warm_start=False, callbacks=None, class_weight=None):
+                 warm_start=False, callbacks=None, class_weight=None, checkpoint_dir=None):
         self.conv_filters = conv_filters
         self.convs_per_block = convs_per_block
         self.kernel_size = kernel_size
@@ -454,6 +470,7 @@ class FashionCNN(_FashionClassifier):
         self.warm_start = warm_start
         self.callbacks = callbacks
         self.class_weight = class_weight
+        self.checkpoint_dir = checkpoint_dir
 
     def _build_network(self, meta, seed):
         return builders.build_cnn(

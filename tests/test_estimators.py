@@ -141,3 +141,29 @@ def test_joblib_round_trip_is_exact_in_a_new_process(small_split, tiny_cnn, tmp_
         np.save({str(tmp_path / "proba.npy")!r}, clf.predict_proba(np.load({str(tmp_path / "X.npy")!r})))
     """)
     np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), expected)
+
+
+def test_interrupted_fit_keeps_the_best_weights(scaled_split, tiny_mlp):
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    X_train, y_train, X_test, y_test = scaled_split
+    clf = tiny_mlp(epochs=10, callbacks=[Interrupt()])
+    with pytest.warns(UserWarning, match="interrupted: the estimator keeps the weights of epoch"):
+        clf.fit(X_train, y_train)
+    assert 2 <= len(clf.history_["loss"]) <= 3
+    assert clf.score(X_test, y_test) > 0.6
+
+
+def test_checkpoint_dir_keeps_the_best_weights_on_disk(scaled_split, tiny_mlp, tmp_path):
+    X_train, y_train, X_test, _ = scaled_split
+    clf = tiny_mlp(epochs=2, validation_split=0.2, checkpoint_dir=tmp_path / "ckpt")
+    clf.fit(X_train, y_train)
+    weights = tmp_path / "ckpt" / "best.weights.h5"
+    assert weights.is_file()
+    best_epoch = int(np.argmin(clf.history_["val_loss"]))
+    assert best_epoch in (0, 1)
