@@ -1,25 +1,26 @@
 """skfmnist: Fashion-MNIST image classification as first-class scikit-learn estimators.
 
-``import skfmnist`` stays fast: the Keras-based estimators (and TensorFlow) are imported on first
+Every public name is imported on first use, so ``import skfmnist`` and ``skfmnist --help`` stay
+fast: scikit-learn loads with the first dataset or preprocessing call, TensorFlow with the first
 use of :class:`FashionMLP` or :class:`FashionCNN`.
 """
 
 from importlib import import_module
 
-from .datasets import CLASS_NAMES, DatasetError, fetch_fashion_mnist
-from .preprocessing import ImagePreprocessor
-
 __version__ = "0.1.0"
 
 _LAZY = {
+    "CLASS_NAMES": "skfmnist.datasets",
+    "DatasetError": "skfmnist.datasets",
+    "fetch_fashion_mnist": "skfmnist.datasets",
+    "ImagePreprocessor": "skfmnist.preprocessing",
     "FashionMLP": "skfmnist.estimators",
     "FashionCNN": "skfmnist.estimators",
     "save": "skfmnist.persistence",
     "load": "skfmnist.persistence",
 }
 
-__all__ = ["CLASS_NAMES", "DatasetError", "FashionCNN", "FashionMLP", "ImagePreprocessor",
-           "fetch_fashion_mnist", "load", "save", "__version__"]
+__all__ = [*_LAZY, "__version__"]
 
 
 def __getattr__(name):

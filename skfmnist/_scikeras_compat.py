@@ -144,6 +144,13 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
         check_is_fitted(self)
         return super()._predict_raw(X, **kwargs)
 
+    # Defect 8 (one-row probabilities): for a single sample, KerasClassifier.predict_proba
+    # returns shape (n_classes,) instead of (1, n_classes), which breaks callers that index
+    # rows (plots, CalibratedClassifierCV, VotingClassifier).
+    def predict_proba(self, X, **kwargs):
+        probabilities = super().predict_proba(X, **kwargs)
+        return probabilities.reshape(-1, probabilities.shape[-1])
+
     # Defect 7 (persistence): a fitted KerasClassifier's state holds the Keras model, encoders and
     # live callbacks; skops cannot walk it (RecursionError, skops issue #388), and unpickling the
     # model goes through Keras with safe_mode=False. The state here is plain data plus the network

@@ -72,6 +72,13 @@ Benchmarking Machine Learning Algorithms". arXiv:1708.07747, 2017.
 """
 
 
+def label_names(labels, class_names=None):
+    """Display names: integer labels 0-9 become class names, anything else its own string."""
+    names = CLASS_NAMES if class_names is None else class_names
+    return [names[int(label)] if isinstance(label, (int, np.integer)) and 0 <= label < len(names)
+            else str(label) for label in labels]
+
+
 class DatasetError(OSError):
     """The Fashion-MNIST files are missing, corrupt or not Fashion-MNIST."""
 

@@ -6,8 +6,8 @@ import sys
 import textwrap
 
 
-def run_python(code, timeout=300):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+def run_python(code, timeout=300, env=None):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                             text=True, timeout=timeout, env=env)
     assert result.returncode == 0, result.stderr[-3000:]

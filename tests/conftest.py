@@ -6,6 +6,7 @@ import pytest
 
 # Keep TensorFlow's C++ start-up chatter out of test output; set before TensorFlow loads.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["MPLBACKEND"] = "Agg"  # headless: plots render without a display
 
 from skfmnist import fetch_fashion_mnist  # noqa: E402
 

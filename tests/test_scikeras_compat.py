@@ -108,3 +108,9 @@ def test_defect6_class_weight_mutates_sample_weight():
     weights = np.ones(40)
     ours(class_weight={0: 1.0, 1: 3.0}).fit(X, Y, sample_weight=weights)
     assert weights.max() == 1.0
+
+
+def test_defect8_single_row_probabilities_keep_two_dimensions():
+    classes = np.arange(40) % 3
+    assert plain().fit(X, classes).predict_proba(X[:1]).shape == (3,)
+    assert ours().fit(X, classes).predict_proba(X[:1]).shape == (1, 3)

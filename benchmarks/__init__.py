@@ -1,0 +1,1 @@
+"""skfmnist's benchmarks: ``python -m benchmarks.scaling`` (see benchmarks/README.md)."""

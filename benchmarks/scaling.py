@@ -1,0 +1,106 @@
+"""The same grid search sequentially and on Dask clusters of 1 and 2 single-threaded workers.
+
+    python -m benchmarks.scaling [--samples 6000] [--epochs 2] [--repeats 3]
+
+(a) sequential: one process, TensorFlow's default threads (all cores);
+(b) a LocalCluster with 1 worker x 1 thread; (c) 2 workers x 1 thread.
+Each worker's TensorFlow uses one thread: Dask's nanny sets OMP_NUM_THREADS=1, which skfmnist
+applies to TensorFlow. The data is scattered to the workers once. Also reports each worker's
+peak memory (RSS) for a fit on the full 60,000 training images.
+"""
+
+import argparse
+import os
+
+# The sequential baseline must keep TensorFlow's defaults, whatever the shell says.
+for _name in ("OMP_NUM_THREADS", "SKFMNIST_NUM_THREADS"):
+    os.environ.pop(_name, None)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import joblib  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+
+from benchmarks._common import timed, write_results  # noqa: E402
+from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor, fetch_fashion_mnist  # noqa: E402
+
+GRID = {"fashioncnn__kernel_size": [3, 5], "fashioncnn__batch_norm": [True, False]}
+
+
+def make_search(epochs):
+    cnn = FashionCNN(conv_filters=(16, 32), dense_units=64, epochs=epochs, random_state=0)
+    return GridSearchCV(make_pipeline(ImagePreprocessor(), cnn), GRID, cv=2)
+
+
+def _worker_peak_rss_mib():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_on_cluster(n_workers, X, y, epochs, repeats):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster):
+        with joblib.parallel_backend("dask", scatter=[X, y]):
+            make_search(epochs).fit(X[:600], y[:600])  # start TensorFlow in every worker
+            return timed(lambda: make_search(epochs).fit(X, y), repeats)
+
+
+def full_data_worker_memory(X, y):
+    """Peak RSS of 2 workers fitting an MLP each on all 60,000 images (scattered once)."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        search = GridSearchCV(make_pipeline(ImagePreprocessor(), FashionMLP(epochs=1)),
+                              {"fashionmlp__hidden_layer_sizes": [(256, 128), (512,)]},
+                              cv=[(np.arange(len(X)), np.arange(1000))])
+        with joblib.parallel_backend("dask", scatter=[X, y]):
+            search.fit(X, y)
+        return sorted(client.run(_worker_peak_rss_mib).values())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=6000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args(argv)
+    X_all, y_all = fetch_fashion_mnist(subset="train", return_X_y=True)
+    X, y = X_all[:args.samples], y_all[:args.samples]
+
+    make_search(args.epochs).fit(X[:600], y[:600])  # warm up TensorFlow in this process
+    rows = []
+    sequential, runs, _ = timed(lambda: make_search(args.epochs).fit(X, y), args.repeats)
+    rows.append({"setup": "(a) sequential, 1 process, TensorFlow default threads",
+                 "seconds": sequential, "runs": runs})
+    for n_workers, label in ((1, "(b) Dask, 1 worker x 1 thread"),
+                             (2, "(c) Dask, 2 workers x 1 thread")):
+        median, runs, _ = run_on_cluster(n_workers, X, y, args.epochs, args.repeats)
+        rows.append({"setup": label, "seconds": median, "runs": runs})
+    one_worker, two_workers = rows[1]["seconds"], rows[2]["seconds"]
+    for row in rows:
+        row["speed-up vs (a)"] = sequential / row["seconds"]
+        row["speed-up vs (b)"] = one_worker / row["seconds"]
+        row["runs"] = ", ".join(f"{s:.1f}" for s in row["runs"])
+    notes = [f"\nGrid: {GRID} x 2 folds = 8 fits of FashionCNN(conv_filters=(16, 32), "
+             f"epochs={args.epochs}) on {args.samples} images; median of {args.repeats} runs.",
+             f"(c) vs (b): {one_worker / two_workers:.2f}x; (c) vs (a): "
+             f"{sequential / two_workers:.2f}x."]
+    if not args.skip_memory:
+        memory = full_data_worker_memory(X_all, y_all)
+        notes.append("Peak RSS per worker, FashionMLP fit on all 60,000 images: "
+                     + ", ".join(f"{m:.0f} MiB" for m in memory) + ".")
+    print(write_results(
+        "scaling", "Grid search: sequential vs Dask LocalCluster",
+        [("setup", "setup"), ("seconds", "wall s (median)"), ("runs", "runs (s)"),
+         ("speed-up vs (a)", "vs (a)"), ("speed-up vs (b)", "vs (b)")],
+        rows, notes))
+
+
+if __name__ == "__main__":
+    main()

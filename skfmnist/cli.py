@@ -1,0 +1,293 @@
+"""The ``skfmnist`` command: train, evaluate, predict, search and info, without writing Python.
+
+Only argparse is imported until a command runs, so ``skfmnist --help`` answers at once.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+MODEL_FILE = "model.skfmnist"
+PRESETS = {"cnn": ("lenet", "small", "deep_bn"), "mlp": ("simple",)}
+
+
+class CommandError(Exception):
+    """A problem to report as one line, without a traceback."""
+
+
+def _parse_value(text):
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text  # a bare word, e.g. optimizer=sgd
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _parse_params(pairs):
+    params = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CommandError(f"--param expects key=value, got {pair!r}")
+        params[key] = _parse_value(value)
+    return params
+
+
+def _load_split(subset, n_samples=None):
+    from skfmnist import fetch_fashion_mnist
+
+    X, y = fetch_fashion_mnist(subset=subset, return_X_y=True)
+    return (X, y) if n_samples is None else (X[:n_samples], y[:n_samples])
+
+
+def _make_estimator(model, preset, params):
+    from skfmnist import FashionCNN, FashionMLP
+
+    cls = FashionCNN if model == "cnn" else FashionMLP
+    if preset is not None:
+        if preset not in PRESETS[model]:
+            raise CommandError(f"--preset for {model} must be one of {PRESETS[model]}, "
+                               f"got {preset!r}")
+        estimator = getattr(cls, preset)()
+    else:
+        estimator = cls()
+    try:
+        return estimator.set_params(**params)
+    except ValueError as exc:
+        raise CommandError(str(exc).splitlines()[0]) from None
+
+
+def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False):
+    """metrics.json, classification_report.txt and the PNG plots (and report.html)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import accuracy_score, classification_report
+
+    from skfmnist import CLASS_NAMES, plotting
+
+    y_pred = clf.predict(X_test)
+    per_class = classification_report(y_test, y_pred, target_names=CLASS_NAMES, digits=4,
+                                      output_dict=True)
+    metrics = {
+        "accuracy": accuracy_score(y_test, y_pred),
+        "n_test": len(y_test),
+        "fit_seconds": fit_seconds,
+        "per_class": {name: per_class[name] for name in CLASS_NAMES},
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    text = classification_report(y_test, y_pred, target_names=CLASS_NAMES, digits=4)
+    (out / "classification_report.txt").write_text(text)
+    figures = {
+        "confusion_matrix.png": plotting.plot_confusion_matrix(clf, X_test, y_test).figure_,
+        "predictions.png": plotting.plot_predictions(clf, X_test, y_test),
+    }
+    if getattr(clf.steps[-1][1], "history_", None):
+        figures["history.png"] = plotting.plot_history(clf)
+    for name, figure in figures.items():
+        figure.savefig(out / name, dpi=110)
+        plt.close(figure)
+    if report:
+        from skfmnist.report import write_report
+
+        write_report(out / "report.html", metrics, text, [out / name for name in figures])
+    print(text)
+    print(f"test accuracy: {metrics['accuracy']:.4f}; files written to {out}/")
+    return metrics
+
+
+def cmd_train(args):
+    from sklearn.pipeline import make_pipeline
+
+    from skfmnist import ImagePreprocessor, save
+
+    params = _parse_params(args.param)
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
+    params.setdefault("random_state", args.seed)
+    estimator = _make_estimator(args.model, args.preset, params)
+    estimator.set_params(verbose=1)
+    X_train, y_train = _load_split("train", args.subset)
+    X_test, y_test = _load_split("test")
+    clf = make_pipeline(ImagePreprocessor(), estimator)
+    print(f"training {estimator!r} on {len(X_train):,} images")
+    start = time.perf_counter()
+    clf.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    estimator.set_params(verbose=0)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save(clf, out / MODEL_FILE)
+    _write_evaluation(clf, X_test, y_test, out, fit_seconds, args.report)
+
+
+def _load_model(path):
+    from skfmnist import load
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL_FILE
+    if not path.is_file():
+        raise CommandError(f"no model file at {path}")
+    return load(path)
+
+
+def cmd_evaluate(args):
+    from sklearn.pipeline import Pipeline, make_pipeline
+
+    clf = _load_model(args.model)
+    if not isinstance(clf, Pipeline):
+        clf = make_pipeline(clf)
+    X_test, y_test = _load_split("test")
+    model = Path(args.model)
+    out = Path(args.out) if args.out else model if model.is_dir() else model.parent
+    out.mkdir(parents=True, exist_ok=True)
+    _write_evaluation(clf, X_test, y_test, out, report=args.report)
+
+
+def cmd_predict(args):
+    from skfmnist.datasets import label_names
+    from skfmnist.imageio import read_images
+
+    clf = _load_model(args.model)
+    images, notes = read_images(args.images)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    probabilities = clf.predict_proba(images)
+    names = label_names(clf.classes_)
+    for name, row in zip(_image_names(args.images, len(images)), probabilities):
+        best = int(row.argmax())
+        print(f"{name}: {names[best]} ({row[best]:.1%})")
+
+
+def _image_names(paths, n_images):
+    """One name per image: the file name, or ``file.npy[i]`` for the rows of an array."""
+    if all(not path.endswith(".npy") for path in paths):
+        return list(paths)
+    return [f"image {i}" for i in range(n_images)] if len(paths) > 1 else \
+        [f"{paths[0]}[{i}]" for i in range(n_images)]
+
+
+def cmd_search(args):
+    import numpy as np
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    from skfmnist import ImagePreprocessor
+
+    try:
+        grid = json.loads(args.grid)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"--grid is not valid JSON ({exc.msg}): {args.grid}") from None
+    if not isinstance(grid, dict) or not grid:
+        raise CommandError('--grid must be a JSON object such as \'{"kernel_size": [3, 5]}\'')
+    params = _parse_params(args.param)
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
+    params.setdefault("random_state", args.seed)
+    estimator = _make_estimator(args.model, None, params)
+    step = type(estimator).__name__.lower()
+    grid = {f"{step}__{key}": [_parse_value(json.dumps(v)) for v in values]
+            for key, values in grid.items()}
+    X, y = _load_split("train", args.subset)
+    search = GridSearchCV(make_pipeline(ImagePreprocessor(), estimator), grid, cv=args.cv,
+                          n_jobs=args.n_jobs, verbose=2)
+    if args.scheduler:
+        import joblib
+        from distributed import Client
+
+        with Client(args.scheduler), joblib.parallel_backend("dask", scatter=[X, y]):
+            search.fit(X, y)
+    else:
+        search.fit(X, y)
+    results = search.cv_results_
+    order = np.argsort(results["rank_test_score"])
+    print(f"\n{'rank':>4}  {'mean acc':>8}  {'std':>6}  {'fit s':>6}  parameters")
+    for index in order:
+        candidate = {k.split("__", 1)[1]: v for k, v in results["params"][index].items()}
+        print(f"{results['rank_test_score'][index]:>4}  {results['mean_test_score'][index]:>8.4f}"
+              f"  {results['std_test_score'][index]:>6.4f}  {results['mean_fit_time'][index]:>6.1f}"
+              f"  {candidate}")
+
+
+def cmd_info(args):
+    import platform
+
+    from skfmnist.datasets import candidate_dirs, find_fashion_mnist
+    from skfmnist.persistence import library_versions
+
+    for name, version in library_versions().items():
+        print(f"{name:>12}: {version}")
+    found = find_fashion_mnist()
+    print(f"{'dataset':>12}: {found if found else 'not found; searched ' + ', '.join(map(str, candidate_dirs()))}")
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    print(f"{'GPU':>12}: {', '.join(g.name for g in gpus) if gpus else 'none visible'}")
+    print(f"{'machine':>12}: {platform.machine()}, {platform.platform()}")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="skfmnist", description="Fashion-MNIST classifiers (Keras) the scikit-learn way.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_training_options(sub):
+        sub.add_argument("--model", choices=("cnn", "mlp"), default="cnn")
+        sub.add_argument("--param", action="append", metavar="KEY=VALUE",
+                         help="estimator parameter, value as JSON or a word; repeatable")
+        sub.add_argument("--epochs", type=int, help="shortcut for --param epochs=N")
+        sub.add_argument("--subset", type=int, metavar="N", help="use the first N training images")
+        sub.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
+
+    train = commands.add_parser("train", help="train on Fashion-MNIST, write model, metrics, plots")
+    add_training_options(train)
+    train.add_argument("--preset", help="lenet, small, deep_bn (cnn) or simple (mlp)")
+    train.add_argument("--out", default="skfmnist-run", help="output folder")
+    train.add_argument("--report", action="store_true", help="also write report.html")
+    train.set_defaults(func=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="report and plots on the test set")
+    evaluate.add_argument("model", help="model file or the folder of a `train` run")
+    evaluate.add_argument("--out", help="output folder (default: beside the model)")
+    evaluate.add_argument("--report", action="store_true", help="also write report.html")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    predict = commands.add_parser("predict", help="classify PNG/JPEG images or a .npy array")
+    predict.add_argument("model", help="model file or the folder of a `train` run")
+    predict.add_argument("images", nargs="+", help="image files (any size/colour) or .npy")
+    predict.set_defaults(func=cmd_predict)
+
+    search = commands.add_parser("search", help="grid search with cross-validation")
+    add_training_options(search)
+    search.add_argument("--grid", required=True,
+                        help='JSON object, e.g. \'{"conv_filters": [[32, 64], [64, 128]]}\'')
+    search.add_argument("--cv", type=int, default=3)
+    search.add_argument("--n-jobs", type=int, default=None)
+    search.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    search.set_defaults(func=cmd_search)
+
+    info = commands.add_parser("info", help="versions, dataset location, GPU")
+    info.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        print("skfmnist: interrupted", file=sys.stderr)
+        return 130
+    except (CommandError, ValueError, TypeError, OSError, ImportError) as exc:  # one line each
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"skfmnist: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

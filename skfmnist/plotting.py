@@ -1,0 +1,393 @@
+"""Pictures of the data and of what a model learned, with matplotlib.
+
+Every function draws into the ``ax`` it is given (or a new figure), returns the Figure or a
+Display object like scikit-learn's, and never calls ``plt.show()``: it works headless (Agg).
+"""
+
+import numpy as np
+from sklearn.metrics import ConfusionMatrixDisplay
+
+from .datasets import label_names
+
+__all__ = [
+    "LearningRateFinder",
+    "find_learning_rate",
+    "plot_confusion_matrix",
+    "plot_feature_maps",
+    "plot_history",
+    "plot_predictions",
+    "plot_probabilities",
+    "plot_samples",
+]
+
+_CORRECT, _WRONG = "tab:green", "tab:red"
+
+
+def _new_axes(ax, figsize):
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def _as_images(X):
+    """(n, h, w) images from flat rows of square images or stacks."""
+    X = np.asarray(X)
+    if X.ndim == 4:
+        X = X[..., 0]
+    if X.ndim == 2:
+        side = int(round(np.sqrt(X.shape[1])))
+        if side * side != X.shape[1]:
+            raise ValueError(f"Cannot show rows of {X.shape[1]} pixels as square images.")
+        X = X.reshape(len(X), side, side)
+    if X.ndim != 3:
+        raise ValueError(f"Expected images as (n, pixels), (n, h, w) or (n, h, w, 1); got {X.shape}.")
+    return X
+
+
+def _montage(ax, images, n_cols, titles=None, colors=None, cmap="gray_r"):
+    """Draw ``images`` as tiles of one Axes, each with an optional coloured caption."""
+    n_rows = int(np.ceil(len(images) / n_cols))
+    for index, image in enumerate(images):
+        row, col = divmod(index, n_cols)
+        left, top = col * 1.1, -row * 1.35
+        ax.imshow(image, cmap=cmap, extent=(left, left + 1, top - 1, top),
+                  interpolation="nearest")
+        if titles is not None:
+            ax.text(left + 0.5, top + 0.04, titles[index], ha="center", va="bottom",
+                    fontsize=7, color=None if colors is None else colors[index])
+    ax.set_xlim(-0.05, n_cols * 1.1)
+    ax.set_ylim(-n_rows * 1.35 + 0.3, 0.35)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+def plot_samples(X, y=None, *, n_images=25, n_cols=5, class_names=None, ax=None):
+    """A grid of images with their class names.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, pixels), (n, h, w) or (n, h, w, 1)
+        Images (raw or scaled).
+    y : array-like of shape (n,), default=None
+        Labels: integers (named with ``class_names``) or strings.
+    n_images : int, default=25
+        How many images, from the start of ``X``.
+    n_cols : int, default=5
+        Images per row.
+    class_names : sequence of str, default=None
+        Names of integer labels; defaults to :data:`~skfmnist.CLASS_NAMES`.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    images = _as_images(X)[:n_images]
+    titles = None if y is None else label_names(np.asarray(y)[:n_images], class_names)
+    fig, ax = _new_axes(ax, (1.5 * n_cols, 1.8 * np.ceil(len(images) / n_cols)))
+    _montage(ax, images, n_cols, titles)
+    return fig
+
+
+def plot_predictions(estimator, X, y, *, n_images=25, n_cols=5, class_names=None, ax=None):
+    """Test images captioned with the prediction: green when right, red (with the truth) when wrong.
+
+    Parameters
+    ----------
+    estimator : fitted classifier or pipeline
+        Takes ``X`` as given.
+    X : array-like of shape (n, pixels), (n, h, w) or (n, h, w, 1)
+        Images in the form the estimator takes.
+    y : array-like of shape (n,)
+        True labels.
+    n_images, n_cols, class_names, ax
+        As in :func:`plot_samples`.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    X, y = X[:n_images], np.asarray(y)[:n_images]
+    predicted = estimator.predict(X)
+    predicted_names = label_names(predicted, class_names)
+    true_names = label_names(y, class_names)
+    correct = predicted == y
+    titles = [p if ok else f"{p}\n(true: {t})"
+              for p, t, ok in zip(predicted_names, true_names, correct)]
+    colors = [_CORRECT if ok else _WRONG for ok in correct]
+    fig, ax = _new_axes(ax, (1.6 * n_cols, 2.0 * np.ceil(len(y) / n_cols)))
+    _montage(ax, _as_images(X), n_cols, titles, colors)
+    ax.set_title(f"{int(correct.sum())} of {len(y)} correct", fontsize=9)
+    return fig
+
+
+def _history_of(estimator_or_history):
+    history = getattr(estimator_or_history, "history_", estimator_or_history)
+    if not isinstance(history, dict) or "loss" not in history:
+        raise ValueError("Pass a fitted FashionMLP/FashionCNN (or pipeline) or its history_ dict.")
+    return history
+
+
+def plot_history(estimator_or_history, *, metrics=("loss", "accuracy"), ax=None):
+    """Training (and validation) curves per epoch.
+
+    Parameters
+    ----------
+    estimator_or_history : fitted estimator, pipeline, or dict
+        A fitted :class:`~skfmnist.FashionMLP`/:class:`~skfmnist.FashionCNN`, a pipeline
+        ending in one, or its ``history_``.
+    metrics : sequence of str, default=("loss", "accuracy")
+        One panel each; ``val_<metric>`` is drawn too when present.
+    ax : Axes or sequence of Axes, default=None
+        One Axes per metric; a new figure if None.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    estimator = estimator_or_history
+    if hasattr(estimator, "steps"):
+        estimator = estimator.steps[-1][1]
+    history = _history_of(estimator)
+    if ax is None:
+        fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5),
+                                 layout="constrained", squeeze=False)
+        axes = axes[0]
+    else:
+        axes = np.atleast_1d(ax)
+        fig = axes[0].figure
+    for axis, metric in zip(axes, metrics):
+        epochs = np.arange(1, len(history[metric]) + 1)
+        axis.plot(epochs, history[metric], marker="o", label="training")
+        if f"val_{metric}" in history:
+            axis.plot(epochs, history[f"val_{metric}"], marker="o", label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(metric)
+        axis.legend()
+        axis.grid(alpha=0.3)
+    return fig
+
+
+def plot_confusion_matrix(estimator, X, y, *, normalize=None, class_names=None, ax=None):
+    """Confusion matrix with class names, as counts or normalised.
+
+    Parameters
+    ----------
+    estimator : fitted classifier or pipeline
+    X : array-like
+        Images in the form the estimator takes.
+    y : array-like of shape (n,)
+        True labels.
+    normalize : {"true", "pred", "all"} or None, default=None
+        As in :func:`sklearn.metrics.confusion_matrix`; None shows counts.
+    class_names : sequence of str, default=None
+        Display names for the classes; defaults to :data:`~skfmnist.CLASS_NAMES` for the 10
+        integer Fashion-MNIST labels, else the labels themselves.
+    ax : Axes, default=None
+
+    Returns
+    -------
+    display : sklearn.metrics.ConfusionMatrixDisplay
+    """
+    labels = np.unique(np.concatenate([np.asarray(y), estimator.predict(X)]))
+    names = label_names(labels, class_names)
+    fig, ax = _new_axes(ax, (8, 7))
+    return ConfusionMatrixDisplay.from_estimator(
+        estimator, X, y, labels=labels, display_labels=names, normalize=normalize, ax=ax,
+        xticks_rotation=45, cmap="Blues", colorbar=False,
+        values_format=".2f" if normalize else "d",
+    )
+
+
+def plot_probabilities(estimator, image, *, class_names=None, ax=None):
+    """One image beside a bar chart of its class probabilities.
+
+    Parameters
+    ----------
+    estimator : fitted classifier or pipeline with ``predict_proba``
+    image : array-like of shape (pixels,), (h, w) or (h, w, 1)
+        One image in the form the estimator takes.
+    class_names : sequence of str, default=None
+    ax : pair of Axes, default=None
+        (image Axes, bar-chart Axes); a new figure if None.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    image = np.asarray(image)
+    probabilities = estimator.predict_proba(image[np.newaxis])[0]
+    names = label_names(getattr(estimator, "classes_", np.arange(len(probabilities))),
+                         class_names)
+    if ax is None:
+        fig, (ax_image, ax_bars) = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained",
+                                                width_ratios=(1, 1.6))
+    else:
+        ax_image, ax_bars = ax
+        fig = ax_image.figure
+    ax_image.imshow(_as_images(image.reshape(1, -1) if image.ndim == 1 else image[np.newaxis])[0],
+                    cmap="gray_r")
+    ax_image.axis("off")
+    best = int(np.argmax(probabilities))
+    ax_image.set_title(f"{names[best]} ({probabilities[best]:.0%})")
+    colors = ["tab:blue"] * len(probabilities)
+    colors[best] = _CORRECT
+    ax_bars.barh(np.arange(len(probabilities)), probabilities, color=colors)
+    ax_bars.set_yticks(np.arange(len(probabilities)), names)
+    ax_bars.invert_yaxis()
+    ax_bars.set_xlim(0, 1)
+    ax_bars.set_xlabel("probability")
+    return fig
+
+
+def _fitted_cnn(estimator):
+    from .estimators import FashionCNN
+
+    steps = getattr(estimator, "steps", [(None, estimator)])
+    cnn = steps[-1][1]
+    if not isinstance(cnn, FashionCNN) or not hasattr(cnn, "model_"):
+        raise ValueError("plot_feature_maps needs a fitted FashionCNN (or a pipeline ending in one).")
+    preprocess = steps[:-1]
+    return cnn, preprocess
+
+
+def plot_feature_maps(estimator, X, *, layers=None, n_maps=8, ax=None):
+    """Activations of convolution layers for a few images.
+
+    Parameters
+    ----------
+    estimator : fitted FashionCNN, or a pipeline ending in one
+    X : array-like
+        A few images in the form the estimator takes (the pipeline's earlier steps are
+        applied).
+    layers : list of str, default=None
+        Names of layers to show (see ``estimator.summary()``); defaults to the activation after
+        each convolution.
+    n_maps : int, default=8
+        Channels shown per layer.
+    ax : Axes, default=None
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Rows: for each image, its layers in order; columns: the first ``n_maps`` channels.
+    """
+    import keras
+
+    cnn, preprocess = _fitted_cnn(estimator)
+    for _, step in preprocess:
+        X = step.transform(X)
+    X = cnn._validate_data(X)[0]
+    model = cnn.model_
+    names = layers or [layer.name for layer in model.layers if "_relu" in layer.name]
+    unknown = sorted(set(names) - {layer.name for layer in model.layers})
+    if unknown:
+        raise ValueError(f"Unknown layers {unknown}; see estimator.summary() for the names.")
+    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    outputs = probe.predict(X, verbose=0)
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    tiles, titles = [], []
+    for index in range(len(X)):
+        for name, output in zip(names, outputs):
+            maps = output[index]
+            for channel in range(n_maps):
+                tiles.append(maps[..., channel] if channel < maps.shape[-1]
+                             else np.zeros(maps.shape[:2]))
+                titles.append(f"img {index} {name}\nch {channel}" if channel == 0 else f"ch {channel}")
+    fig, ax = _new_axes(ax, (1.3 * n_maps, 1.5 * len(X) * len(names)))
+    _montage(ax, tiles, n_maps, titles, cmap="viridis")
+    return fig
+
+
+class LearningRateFinder:
+    """Result of :func:`find_learning_rate`: losses against exponentially growing rates.
+
+    Attributes
+    ----------
+    learning_rates : ndarray
+        The learning rate of each training step.
+    losses : ndarray
+        The training loss after each step (exponentially smoothed).
+    suggested_learning_rate : float
+        A tenth of the rate at the lowest loss: fast, but safely below where training
+        diverges.
+    """
+
+    def __init__(self, learning_rates, losses):
+        self.learning_rates = np.asarray(learning_rates)
+        self.losses = np.asarray(losses)
+        self.suggested_learning_rate = float(self.learning_rates[np.argmin(self.losses)] / 10)
+
+    def plot(self, ax=None):
+        """Loss against learning rate (log scale), with the suggestion marked; returns the Figure."""
+        fig, ax = _new_axes(ax, (6, 4))
+        ax.plot(self.learning_rates, self.losses)
+        ax.set_xscale("log")
+        ax.axvline(self.suggested_learning_rate, color=_WRONG, linestyle="--",
+                   label=f"suggested {self.suggested_learning_rate:.1e}")
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel("training loss (smoothed)")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        return fig
+
+
+def find_learning_rate(estimator, X, y, *, min_lr=1e-6, max_lr=1.0, epochs=1, smoothing=0.9):
+    """Learning-rate range test: grow the rate exponentially per step, record the loss.
+
+    Trains a clone of ``estimator`` (nothing of the original changes) from ``min_lr`` to
+    ``max_lr`` over ``epochs`` epochs of ``X``, and stops early once the loss explodes.
+
+    Parameters
+    ----------
+    estimator : FashionMLP, FashionCNN, or a pipeline ending in one
+    X, y : array-like
+        Training data, in the form the estimator takes.
+    min_lr, max_lr : float, default=1e-6, 1.0
+        The range of learning rates.
+    epochs : int, default=1
+        Epochs over which the rate grows from ``min_lr`` to ``max_lr``.
+    smoothing : float, default=0.9
+        Exponential smoothing of the per-step loss.
+
+    Returns
+    -------
+    finder : LearningRateFinder
+        ``learning_rates``, ``losses``, ``suggested_learning_rate`` and ``.plot()``.
+    """
+    import keras
+    from sklearn.base import clone
+
+    probe = clone(estimator)
+    network = probe.steps[-1][1] if hasattr(probe, "steps") else probe
+    n_train = len(X)
+    steps = epochs * int(np.ceil(n_train / network.batch_size))
+    rates, losses = [], []
+
+    class RangeTest(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            step = len(rates)
+            rate = min_lr * (max_lr / min_lr) ** (step / max(steps - 1, 1))
+            self.model.optimizer.learning_rate.assign(rate)
+            rates.append(rate)
+
+        def on_train_batch_end(self, batch, logs=None):
+            loss = float(logs["loss"])
+            smoothed = loss if not losses else smoothing * losses[-1] + (1 - smoothing) * loss
+            losses.append(smoothed)
+            if not np.isfinite(smoothed) or smoothed > 4 * min(losses):
+                self.model.stop_training = True
+
+    network.set_params(epochs=epochs, learning_rate=min_lr, lr_schedule="constant",
+                       early_stopping=False, validation_split=0.0, callbacks=[RangeTest()],
+                       verbose=0)
+    probe.fit(X, y)
+    return LearningRateFinder(rates[:len(losses)], losses)

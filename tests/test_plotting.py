@@ -1,0 +1,125 @@
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+from sklearn.pipeline import make_pipeline
+
+from skfmnist import CLASS_NAMES, ImagePreprocessor, plotting
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def fitted_pipeline(small_split):
+    from skfmnist import FashionCNN
+
+    X_train, y_train, _, _ = small_split
+    cnn = FashionCNN(conv_filters=(4, 8), dense_units=16, batch_size=32, epochs=2,
+                     validation_split=0.2, random_state=0)
+    return make_pipeline(ImagePreprocessor(), cnn).fit(X_train[:800], y_train[:800])
+
+
+def _texts(ax):
+    return [text.get_text() for text in ax.texts]
+
+
+def test_plot_samples(small_split):
+    X, y, _, _ = small_split
+    fig = plotting.plot_samples(X, y, n_images=10, n_cols=5)
+    ax = fig.axes[0]
+    assert len(ax.images) == 10
+    assert _texts(ax) == [CLASS_NAMES[label] for label in y[:10]]
+
+
+def test_plot_samples_into_a_given_axes(small_split):
+    import matplotlib.pyplot as plt
+
+    X, _, _, _ = small_split
+    fig, ax = plt.subplots()
+    assert plotting.plot_samples(X.reshape(-1, 28, 28), n_images=4, ax=ax) is fig
+    assert len(ax.images) == 4 and len(ax.texts) == 0
+
+
+def test_plot_predictions_colours_right_and_wrong(fitted_pipeline, small_split):
+    _, _, X_test, y_test = small_split
+    fig = plotting.plot_predictions(fitted_pipeline, X_test, y_test, n_images=12)
+    ax = fig.axes[0]
+    correct = fitted_pipeline.predict(X_test[:12]) == y_test[:12]
+    colours = [to_hex(text.get_color()) for text in ax.texts]
+    assert len(ax.images) == 12
+    assert colours.count(to_hex("tab:green")) == correct.sum()
+    assert colours.count(to_hex("tab:red")) == (~correct).sum()
+    assert ax.get_title() == f"{correct.sum()} of 12 correct"
+
+
+def test_plot_history(fitted_pipeline):
+    fig = plotting.plot_history(fitted_pipeline)
+    loss_ax, accuracy_ax = fig.axes
+    assert loss_ax.get_ylabel() == "loss" and accuracy_ax.get_ylabel() == "accuracy"
+    assert [line.get_label() for line in loss_ax.lines] == ["training", "validation"]
+    assert len(loss_ax.lines[0].get_xdata()) == 2  # two epochs
+    single = plotting.plot_history(fitted_pipeline[-1].history_, metrics=("loss",))
+    assert len(single.axes) == 1
+    with pytest.raises(ValueError, match="history_"):
+        plotting.plot_history({"nothing": []})
+
+
+@pytest.mark.parametrize("normalize", [None, "true"])
+def test_plot_confusion_matrix(fitted_pipeline, small_split, normalize):
+    _, _, X_test, y_test = small_split
+    display = plotting.plot_confusion_matrix(fitted_pipeline, X_test, y_test,
+                                             normalize=normalize)
+    matrix = display.confusion_matrix
+    if normalize is None:
+        assert matrix.sum() == len(y_test)
+    else:
+        np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
+    labels = [tick.get_text() for tick in display.ax_.get_xticklabels()]
+    assert labels == list(CLASS_NAMES)
+
+
+def test_plot_probabilities(fitted_pipeline, small_split):
+    _, _, X_test, _ = small_split
+    fig = plotting.plot_probabilities(fitted_pipeline, X_test[0])
+    ax_image, ax_bars = fig.axes
+    heights = [bar.get_width() for bar in ax_bars.patches]
+    assert len(heights) == 10 and sum(heights) == pytest.approx(1.0, abs=1e-5)
+    best = CLASS_NAMES[int(fitted_pipeline.predict(X_test[:1])[0])]
+    assert ax_image.get_title().startswith(best)
+    assert [t.get_text() for t in ax_bars.get_yticklabels()] == list(CLASS_NAMES)
+
+
+def test_plot_feature_maps(fitted_pipeline, small_split):
+    _, _, X_test, _ = small_split
+    fig = plotting.plot_feature_maps(fitted_pipeline, X_test[:2], n_maps=4)
+    ax = fig.axes[0]
+    assert len(ax.images) == 2 * 2 * 4  # images x conv layers x channels
+    assert "img 1 block2_relu1\nch 0" in _texts(ax)
+    with pytest.raises(ValueError, match="Unknown layers"):
+        plotting.plot_feature_maps(fitted_pipeline, X_test[:1], layers=["nope"])
+
+
+def test_plot_feature_maps_needs_a_cnn(small_split):
+    from skfmnist import FashionMLP
+
+    X, y, _, _ = small_split
+    mlp = FashionMLP(hidden_layer_sizes=(8,), epochs=1).fit(X[:100] / 255, y[:100])
+    with pytest.raises(ValueError, match="needs a fitted FashionCNN"):
+        plotting.plot_feature_maps(mlp, X[:1] / 255)
+
+
+def test_learning_rate_finder(small_split):
+    from skfmnist import FashionMLP
+
+    X, y, _, _ = small_split
+    pipe = make_pipeline(ImagePreprocessor(), FashionMLP(hidden_layer_sizes=(32,),
+                                                         random_state=0))
+    finder = plotting.find_learning_rate(pipe, X, y, min_lr=1e-5, max_lr=10.0)
+    rates, losses = finder.learning_rates, finder.losses
+    assert len(rates) == len(losses) > 5
+    assert np.all(np.diff(rates) > 0) and rates[0] == pytest.approx(1e-5)
+    assert losses.min() < losses[0]  # the loss fell at useful rates
+    assert 1e-6 <= finder.suggested_learning_rate <= 1.0
+    assert not hasattr(pipe[-1], "model_")  # the estimator given is left untouched
+    ax = finder.plot().axes[0]
+    assert ax.get_xscale() == "log" and len(ax.lines) == 2
