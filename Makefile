@@ -1,6 +1,7 @@
 # The two set-up commands of the README:
 #   make demo   virtual environment + package + dataset, then train and evaluate the default CNN
-#   make test   virtual environment + package + dataset, then the test suite
+#   make test   virtual environment + package + dataset, then the test suite (which also
+#               builds the docs with warnings as errors, running every example)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 .PHONY: demo test data install docs clean
 
 demo: data
-	$(BIN)/python -m skfmnist.demo --out cnn-demo
+	$(BIN)/skfmnist train --model cnn --out cnn-demo --report
 
 test: data
 	$(BIN)/python -m pytest tests skfmnist --doctest-modules -q --durations=10
@@ -31,5 +32,9 @@ data: install
 	  || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; }
 	$(BIN)/python -c "from skfmnist import fetch_fashion_mnist as f; f(subset='all')"
 
+# The Sphinx site, warnings as errors; runs every example (sphinx-gallery).
+docs: data
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) cnn-demo docs/_build
+	rm -rf $(VENV) cnn-demo docs/_build docs/auto_examples docs/generated

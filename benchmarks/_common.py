@@ -44,12 +44,13 @@ def timed(function, repeats):
     return statistics.median(seconds), seconds, result
 
 
-def write_results(name, title, columns, rows, notes=()):
-    """Write ``results/<name>.json`` and ``results/<name>.md``; return the Markdown."""
-    RESULTS.mkdir(exist_ok=True)
+def write_results(name, title, columns, rows, notes=(), out_dir=RESULTS):
+    """Write ``<out_dir>/<name>.json`` and ``<out_dir>/<name>.md``; return the Markdown."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     info = {"machine": machine(), "versions": versions(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    (RESULTS / f"{name}.json").write_text(json.dumps({**info, "rows": rows}, indent=2) + "\n")
+    (out_dir / f"{name}.json").write_text(json.dumps({**info, "rows": rows}, indent=2) + "\n")
     lines = [f"### {title}", "",
              "| " + " | ".join(label for _, label in columns) + " |",
              "|" + "---|" * len(columns)]
@@ -59,7 +60,7 @@ def write_results(name, title, columns, rows, notes=()):
               f"{info['date']}; " + ", ".join(f"{k} {v}" for k, v in info["versions"].items())]
     lines += [f"{note}" for note in notes]
     markdown = "\n".join(lines) + "\n"
-    (RESULTS / f"{name}.md").write_text(markdown)
+    (out_dir / f"{name}.md").write_text(markdown)
     return markdown
 
 

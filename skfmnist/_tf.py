@@ -7,6 +7,7 @@ module applies ``SKFMNIST_NUM_THREADS`` or, failing that, ``OMP_NUM_THREADS`` to
 and inter-op pools. Without either variable TensorFlow keeps its defaults.
 """
 
+import functools
 import os
 import warnings
 
@@ -43,8 +44,19 @@ def configure_threads(tf):
         )
 
 
+@functools.cache
 def import_tensorflow():
+    """TensorFlow, with the thread limit applied once, when skfmnist first imports it.
+
+    Later changes of the environment are ignored: TensorFlow's pools cannot be resized once its
+    runtime has started (and Dask's nanny sets OMP_NUM_THREADS in the client process too).
+    """
     import tensorflow as tf
 
     configure_threads(tf)
     return tf
+
+
+def thread_limit():
+    """The intra-op thread count TensorFlow runs with, if limited (None: its defaults)."""
+    return import_tensorflow().config.threading.get_intra_op_parallelism_threads() or None

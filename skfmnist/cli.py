@@ -95,7 +95,8 @@ def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False):
 
         write_report(out / "report.html", metrics, text, [out / name for name in figures])
     print(text)
-    print(f"test accuracy: {metrics['accuracy']:.4f}; files written to {out}/")
+    fit = f"fit: {fit_seconds:.0f} s; " if fit_seconds is not None else ""
+    print(f"{fit}test accuracy: {metrics['accuracy']:.4f}; files written to {out}/")
     return metrics
 
 

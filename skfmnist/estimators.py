@@ -1,17 +1,19 @@
 """Scikit-learn classifiers for Fashion-MNIST: :class:`FashionMLP` and :class:`FashionCNN`."""
 
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from numbers import Integral, Real
 
-from . import builders
+from . import builders  # first: imports TensorFlow with the thread limit applied
 from ._images import flatten_images, infer_image_shape
 from ._scikeras_compat import KerasClassifierCompat
-from ._tf import import_tensorflow
+from ._tf import import_tensorflow, thread_limit
+
+import keras  # noqa: E402,I001  (after builders)
 
 __all__ = ["FashionCNN", "FashionMLP"]
 
@@ -106,6 +108,25 @@ class _FashionClassifier(KerasClassifierCompat):
     """What the MLP and the CNN share: input handling, the training loop's data and callbacks."""
 
     _parameter_constraints = _COMMON_CONSTRAINTS
+
+    def __init__(self, *, optimizer, learning_rate, lr_schedule, lr_decay, batch_size, epochs,
+                 validation_split, early_stopping, patience, random_state, verbose, warm_start,
+                 callbacks, class_weight, checkpoint_dir):
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.lr_decay = lr_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.checkpoint_dir = checkpoint_dir
 
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Train the network from scratch (or further, with ``warm_start=True``).
@@ -203,7 +224,7 @@ class _FashionClassifier(KerasClassifierCompat):
         return builders.compile_classifier(model, self.optimizer, self.learning_rate)
 
     def _keras_fit_inputs(self, X, y, sample_weight, seed):
-        train_index = np.arange(len(X))
+        train_index = None  # all rows, without copying them
         validation = None
         if self.validation_split:
             train_index, validation_index = _validation_split(y, self.validation_split, seed)
@@ -218,8 +239,6 @@ class _FashionClassifier(KerasClassifierCompat):
         }
 
     def _training_callbacks(self, monitor):
-        import keras
-
         callbacks = []
         if self.lr_schedule != "constant":
             callbacks.append(keras.callbacks.LearningRateScheduler(self._learning_rate_at))
@@ -262,21 +281,28 @@ def _validation_split(y, fraction, seed):
 
 
 def _dataset(arrays, index, batch_size, shuffle_seed):
-    """A tf.data pipeline over ``arrays[index]``, reshuffled each epoch from ``shuffle_seed``.
+    """A tf.data pipeline over ``arrays[index]`` (all rows if ``index`` is None), reshuffled
+    each epoch from ``shuffle_seed``.
 
     Shuffling indices with an explicit op-level seed keeps the order reproducible without a
     global TensorFlow seed; batches are gathered from tensors created once.
     """
     tf = import_tensorflow()
-    tensors = tuple(tf.constant(np.asarray(array)[index]) for array in arrays)
-    order = tf.data.Dataset.range(len(index))
+    tensors = tuple(tf.constant(np.asarray(array) if index is None else np.asarray(array)[index])
+                    for array in arrays)
+    order = tf.data.Dataset.range(len(tensors[0]))
     if shuffle_seed is not None:
-        order = order.shuffle(len(index), seed=shuffle_seed, reshuffle_each_iteration=True)
+        order = order.shuffle(len(tensors[0]), seed=shuffle_seed, reshuffle_each_iteration=True)
     batches = order.batch(batch_size).map(
         lambda rows: tuple(tf.gather(tensor, rows) for tensor in tensors),
         num_parallel_calls=tf.data.AUTOTUNE,
-    )
-    return batches.prefetch(tf.data.AUTOTUNE)
+    ).prefetch(tf.data.AUTOTUNE)
+    n_threads = thread_limit()
+    if n_threads is not None:  # tf.data has its own thread pool, sized to all cores
+        options = tf.data.Options()
+        options.threading.private_threadpool_size = n_threads
+        batches = batches.with_options(options)
+    return batches
 
 
 class FashionMLP(_FashionClassifier):
@@ -335,21 +361,23 @@ class FashionMLP(_FashionClassifier):
         self.batch_norm = batch_norm
         self.l1 = l1
         self.l2 = l2
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.lr_schedule = lr_schedule
-        self.lr_decay = lr_decay
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.callbacks = callbacks
-        self.class_weight = class_weight
-        self.checkpoint_dir = checkpoint_dir
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            lr_schedule=lr_schedule,
+            lr_decay=lr_decay,
+            batch_size=batch_size,
+            epochs=epochs,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            patience=patience,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            class_weight=class_weight,
+            checkpoint_dir=checkpoint_dir,
+        )
 
     def _build_network(self, meta, seed):
         return builders.build_mlp(
@@ -456,21 +484,23 @@ class FashionCNN(_FashionClassifier):
         self.l1 = l1
         self.l2 = l2
         self.augment = augment
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.lr_schedule = lr_schedule
-        self.lr_decay = lr_decay
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.callbacks = callbacks
-        self.class_weight = class_weight
-        self.checkpoint_dir = checkpoint_dir
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            lr_schedule=lr_schedule,
+            lr_decay=lr_decay,
+            batch_size=batch_size,
+            epochs=epochs,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            patience=patience,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            class_weight=class_weight,
+            checkpoint_dir=checkpoint_dir,
+        )
 
     def _build_network(self, meta, seed):
         return builders.build_cnn(

@@ -1,6 +1,7 @@
 """Hyper-parameter search on a real Dask cluster equals the same search run sequentially."""
 
 import json
+import os
 
 import joblib
 import numpy as np
@@ -36,7 +37,16 @@ def _as_json(search):
             "scores": search.cv_results_["mean_test_score"].tolist()}
 
 
-def test_grid_search_on_a_local_cluster_equals_the_sequential_search(small_split, tmp_path):
+@pytest.fixture
+def restored_environment(monkeypatch):
+    """Starting a LocalCluster sets OMP_NUM_THREADS=1 in this process and leaves it set."""
+    for name, value in list(os.environ.items()):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+
+
+def test_grid_search_on_a_local_cluster_equals_the_sequential_search(small_split, tmp_path,
+                                                                     restored_environment):
     X_train, y_train, _, _ = small_split
     X, y = X_train[:3000], y_train[:3000]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

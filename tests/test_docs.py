@@ -1,6 +1,8 @@
 """The documentation's code runs as written."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +24,20 @@ def test_scaling_page_local_cluster_snippet_runs(tmp_path):
     output = run_python(f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')")
     assert re.search(r"\{'fashioncnn__batch_norm': (True|False), 'fashioncnn__kernel_size': "
                      r"[35]\} 0\.\d+", output)
+
+
+def test_sphinx_site_builds_without_warnings_running_every_example(tmp_path):
+    """The docs cannot rot: API pages from the docstrings, the gallery, warnings as errors."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         str(DOCS), str(tmp_path / "html")],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    built = tmp_path / "html"
+    examples = sorted(p.stem for p in (DOCS.parent / "examples").glob("plot_*.py"))
+    assert len(examples) == 8
+    for name in examples:
+        page = (built / "auto_examples" / f"{name}.html").read_text()
+        assert "sphx-glr-single-img" in page or "sphx-glr-multi-img" in page, name
+    assert (built / "generated" / "skfmnist.FashionCNN.html").is_file()

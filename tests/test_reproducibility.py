@@ -38,12 +38,12 @@ def test_same_seed_same_probabilities_in_one_process(data):
     np.testing.assert_array_equal(_fit_proba(*data, 7), _fit_proba(*data, 7))
 
 
-def test_same_seed_same_probabilities_across_processes(data):
-    import hashlib
-
-    here = hashlib.sha256(_fit_proba(*data, 7).tobytes()).hexdigest()
-    assert run_python(SNIPPET).strip() == here
-    assert run_python(SNIPPET).strip() == here
+def test_same_seed_same_probabilities_across_processes():
+    # Bit-identical needs the same number of TensorFlow threads (see the README), so both
+    # processes are pinned to the same count, whatever this test process runs with.
+    first = run_python(SNIPPET, env={"SKFMNIST_NUM_THREADS": "1"}).strip()
+    second = run_python(SNIPPET, env={"SKFMNIST_NUM_THREADS": "1"}).strip()
+    assert first == second and len(first) == 64
 
 
 def test_no_seed_gives_different_initialisations(data):

@@ -1,0 +1,254 @@
+"""Accuracy and speed on the full 60,000/10,000 split.
+
+    python -m benchmarks.run                  # everything (about 45 minutes on 2 cores)
+    python -m benchmarks.run --quick          # 1 epoch per configuration, 1 seed: a smoke test
+    python -m benchmarks.run --only mlp_simple,cnn_lenet
+
+For each configuration: test accuracy (mean and spread over seeds), fit seconds, seconds per
+epoch, inference images per second, peak memory (RSS), and for the CNNs the achieved training
+FLOP/s. Every skfmnist preset is trained side by side with the same network written in plain Keras
+(no wrapper, NumPy arrays, the notebooks' way) to measure what the wrapper costs. Each run is a
+separate process, so memory and TensorFlow state do not leak between rows. Results go to
+``benchmarks/results/accuracy_speed.{json,md}``.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from benchmarks._common import RESULTS, machine, peak_rss_mib, write_results
+
+# name -> (kind, seeds, repeats): kind is "skfmnist", "keras" or "sklearn"
+CONFIGS = {
+    "mlp_simple": ("skfmnist", "FashionMLP.simple()"),
+    "mlp_simple_keras": ("keras", "same network, plain Keras"),
+    "cnn_lenet": ("skfmnist", "FashionCNN.lenet()"),
+    "cnn_lenet_keras": ("keras", "same network, plain Keras"),
+    "cnn_small": ("skfmnist", "FashionCNN.small()"),
+    "cnn_small_keras": ("keras", "same network, plain Keras"),
+    "cnn_deep_bn": ("skfmnist", "FashionCNN.deep_bn()"),
+    "cnn_deep_bn_keras": ("keras", "same network, plain Keras"),
+    "sklearn_mlp": ("sklearn", "MLPClassifier(128), adam, batch 32, 10 epochs"),
+    "default_mlp": ("skfmnist", "FashionMLP() default"),
+    "default_cnn": ("skfmnist", "FashionCNN() default"),
+}
+SHORT = {"mlp_simple", "mlp_simple_keras", "sklearn_mlp", "default_mlp"}  # timed 3 times
+HEADLINE = {"default_mlp", "default_cnn"}  # 2 seeds
+
+
+def _estimator(name, epochs):
+    from skfmnist import FashionCNN, FashionMLP
+
+    base = name.removesuffix("_keras")
+    factory = {
+        "mlp_simple": FashionMLP.simple, "cnn_lenet": FashionCNN.lenet,
+        "cnn_small": FashionCNN.small, "cnn_deep_bn": FashionCNN.deep_bn,
+        "default_mlp": FashionMLP, "default_cnn": FashionCNN,
+    }[base]
+    estimator = factory()
+    if epochs is not None:
+        estimator.set_params(epochs=epochs)
+    return estimator
+
+
+def _plain_keras_model(name):
+    """The preset's network written directly in Keras, as the notebooks do."""
+    import keras
+    from keras import layers
+
+    inputs = [keras.Input((784,))]
+    if name == "mlp_simple_keras":
+        stack = [layers.Dense(128, activation="relu")]
+    else:
+        stack = [layers.Reshape((28, 28, 1))]
+        if name == "cnn_lenet_keras":
+            stack += [layers.Conv2D(20, 5, padding="same", activation="relu",
+                                    kernel_initializer="he_uniform"), layers.MaxPooling2D(2),
+                      layers.Conv2D(50, 5, padding="same", activation="relu",
+                                    kernel_initializer="he_uniform"), layers.MaxPooling2D(2),
+                      layers.Flatten(), layers.Dense(500, activation="relu",
+                                                     kernel_initializer="he_uniform")]
+        elif name == "cnn_small_keras":
+            stack += [layers.Conv2D(64, 3, activation="relu", kernel_initializer="he_uniform"),
+                      layers.MaxPooling2D(2, padding="same"),
+                      layers.Conv2D(64, 3, activation="relu", kernel_initializer="he_uniform"),
+                      layers.MaxPooling2D(2, padding="same"), layers.Flatten(),
+                      layers.Dense(128, activation="relu", kernel_initializer="he_uniform")]
+        else:  # deep_bn
+            for filters in (32, 64, 128):
+                stack += [layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                                        kernel_initializer="he_uniform"),
+                          layers.BatchNormalization(momentum=0.9), layers.Activation("relu"),
+                          layers.MaxPooling2D(2, padding="same")]
+            stack += [layers.Flatten(), layers.Dense(128, use_bias=False,
+                                                     kernel_initializer="he_uniform"),
+                      layers.BatchNormalization(momentum=0.9), layers.Activation("relu"),
+                      layers.Dropout(0.5)]
+    model = keras.Sequential(inputs + stack + [layers.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def training_flops_per_image(model):
+    """Multiply-adds of one forward pass x 2 FLOPs x 3 (forward + two backward products)."""
+    flops = 0
+    for layer in model.layers:
+        config = layer.get_config()
+        if type(layer).__name__ == "Conv2D":
+            _, height, width, out_channels = layer.output.shape
+            in_channels = layer.input.shape[-1]
+            kh, kw = config["kernel_size"]
+            flops += 2 * height * width * kh * kw * in_channels * out_channels
+        elif type(layer).__name__ == "Dense":
+            flops += 2 * layer.input.shape[-1] * config["units"]
+    return 3 * flops
+
+
+def run_one(name, seed, epochs):
+    """Train and evaluate one configuration in this process; return its measurements."""
+    import keras
+
+    from skfmnist import ImagePreprocessor, fetch_fashion_mnist
+
+    X_train, y_train = fetch_fashion_mnist(subset="train", return_X_y=True)
+    X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
+    kind = CONFIGS[name][0]
+    if kind == "skfmnist":
+        from sklearn.pipeline import make_pipeline
+
+        estimator = _estimator(name, epochs).set_params(random_state=seed)
+        clf = make_pipeline(ImagePreprocessor(), estimator)
+        n_epochs = estimator.epochs
+        start = time.perf_counter()
+        clf.fit(X_train, y_train)
+        fit_seconds = time.perf_counter() - start
+        predict, model = clf.predict, estimator.model_
+    elif kind == "keras":
+        keras.utils.set_random_seed(seed)
+        reference = _estimator(name, epochs)
+        n_epochs, batch_size = reference.epochs, reference.batch_size
+        model = _plain_keras_model(name)
+        X_scaled, X_test_scaled = X_train / np.float32(255), X_test / np.float32(255)
+        start = time.perf_counter()
+        model.fit(X_scaled, y_train, batch_size=batch_size, epochs=n_epochs, verbose=0)
+        fit_seconds = time.perf_counter() - start
+        def predict(X):  # noqa: E306
+            return model.predict(X / np.float32(255), batch_size=batch_size, verbose=0).argmax(1)
+    else:
+        from sklearn.neural_network import MLPClassifier
+
+        n_epochs = epochs or 10
+        model = None
+        mlp = MLPClassifier(hidden_layer_sizes=(128,), batch_size=32, max_iter=n_epochs,
+                            random_state=seed)
+        start = time.perf_counter()
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # max_iter reached: epochs are fixed on purpose
+            mlp.fit(X_train / 255.0, y_train)
+        fit_seconds = time.perf_counter() - start
+        def predict(X):  # noqa: E306
+            return mlp.predict(X / 255.0)
+    accuracy = float(np.mean(predict(X_test) == y_test))
+    inference = []
+    for _ in range(3):
+        start = time.perf_counter()
+        predict(X_test)
+        inference.append(time.perf_counter() - start)
+    result = {
+        "name": name, "seed": seed, "epochs": n_epochs, "accuracy": accuracy,
+        "fit_seconds": fit_seconds, "seconds_per_epoch": fit_seconds / n_epochs,
+        "images_per_second": len(X_test) / statistics.median(inference),
+        "peak_rss_mib": peak_rss_mib(),
+    }
+    if model is not None and "cnn" in name:
+        flops = training_flops_per_image(model) * len(X_train) * n_epochs
+        result["train_gflops"] = flops / fit_seconds / 1e9
+    return result
+
+
+def _cpu_peak_gflops():
+    """Nominal fp32 peak: cores x clock x 64 FLOP/cycle (two 256-bit FMA units, AVX-512)."""
+    try:
+        mhz = max(float(line.split(":")[1]) for line in open("/proc/cpuinfo")
+                  if line.startswith("cpu MHz"))
+    except (OSError, ValueError):
+        return None
+    return machine()["cores"] * mhz * 1e6 * 64 / 1e9
+
+
+def _spawn(name, seed, epochs):
+    command = [sys.executable, "-m", "benchmarks.run", "--worker", name, "--seed", str(seed)]
+    if epochs is not None:
+        command += ["--epochs", str(epochs)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def summarise(name, runs):
+    accuracies = [run["accuracy"] for run in runs]
+    return {
+        "configuration": f"`{name}` {CONFIGS[name][1]}",
+        "accuracy": statistics.mean(accuracies),
+        "spread": (max(accuracies) - min(accuracies)) if len(runs) > 1 else None,
+        "runs": len(runs),
+        "fit_s": statistics.median(run["fit_seconds"] for run in runs),
+        "s_per_epoch": statistics.median(run["seconds_per_epoch"] for run in runs),
+        "images_per_s": statistics.median(run["images_per_second"] for run in runs),
+        "peak_rss_mib": max(run["peak_rss_mib"] for run in runs),
+        "train_gflops": statistics.median(run["train_gflops"] for run in runs)
+        if "train_gflops" in runs[0] else None,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 epoch, 1 seed, 1 repeat")
+    parser.add_argument("--only", help="comma-separated configuration names")
+    parser.add_argument("--epochs", type=int, help="override every configuration's epochs")
+    parser.add_argument("--out", default=RESULTS, help="results folder (default benchmarks/results)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(run_one(args.worker, args.seed, args.epochs)))
+        return
+    epochs = 1 if args.quick else args.epochs
+    names = args.only.split(",") if args.only else list(CONFIGS)
+    rows = []
+    for name in names:
+        if args.quick:
+            seeds = [0]
+        else:
+            seeds = [0, 1] if name in HEADLINE else [0, 0, 0] if name in SHORT else [0]
+        runs = [_spawn(name, seed, epochs) for seed in seeds]
+        rows.append(summarise(name, runs))
+        print(json.dumps(rows[-1]), flush=True)
+    by_name = dict(zip(names, rows))
+    for name in names:
+        if name.endswith("_keras") and name.removesuffix("_keras") in by_name:
+            ratio = by_name[name.removesuffix("_keras")]["fit_s"] / by_name[name]["fit_s"]
+            by_name[name.removesuffix("_keras")]["vs_keras"] = ratio
+    peak = _cpu_peak_gflops()
+    notes = ["", "fit s: median over runs; accuracy: mean over seeds (spread = max - min); "
+             "vs Keras: skfmnist fit time / plain Keras fit time, measured side by side in this run.",
+             f"train GFLOP/s: 3 x forward FLOPs x images x epochs / fit time; nominal fp32 peak of "
+             f"this CPU {peak:.0f} GFLOP/s (cores x clock x 64)." if peak else ""]
+    print(write_results(
+        "accuracy_speed", "Accuracy and speed, full 60,000/10,000 split",
+        [("configuration", "configuration"), ("accuracy", "test acc"), ("spread", "spread"),
+         ("runs", "runs"), ("fit_s", "fit s"), ("s_per_epoch", "s/epoch"),
+         ("vs_keras", "vs Keras"), ("images_per_s", "predict img/s"),
+         ("peak_rss_mib", "peak RSS MiB"), ("train_gflops", "train GFLOP/s")],
+        rows, notes, out_dir=args.out))
+
+
+if __name__ == "__main__":
+    main()

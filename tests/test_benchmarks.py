@@ -1,0 +1,19 @@
+"""The benchmark harness runs (its full-size results are recorded from real runs, not here)."""
+
+import json
+
+from ._subprocess import run_python
+
+
+def test_quick_benchmark_compares_skfmnist_with_plain_keras(tmp_path):
+    output = run_python(f"""
+        from benchmarks.run import main
+        main(["--quick", "--only", "mlp_simple,mlp_simple_keras", "--out", {str(tmp_path)!r}])
+    """, timeout=600)
+    assert "| configuration |" in output
+    result = json.loads((tmp_path / "accuracy_speed.json").read_text())
+    rows = {row["configuration"].split("`")[1]: row for row in result["rows"]}
+    assert rows["mlp_simple"]["accuracy"] > 0.75 and rows["mlp_simple_keras"]["accuracy"] > 0.75
+    assert 0.3 < rows["mlp_simple"]["vs_keras"] < 3
+    assert result["machine"]["cores"] >= 1 and "tensorflow" in result["versions"]
+    assert rows["mlp_simple"]["peak_rss_mib"] > 100
