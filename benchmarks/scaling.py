@@ -1,21 +1,27 @@
 """The same grid search sequentially and on Dask clusters of 1 and 2 single-threaded workers.
 
-    python -m benchmarks.scaling [--samples 6000] [--epochs 2] [--repeats 3]
+    python -m benchmarks.scaling [--samples 6000] [--epochs 2] [--batch-size 128] [--repeats 3]
 
 (a) sequential: one process, TensorFlow's default threads (all cores);
 (b) a LocalCluster with 1 worker x 1 thread; (c) 2 workers x 1 thread.
 Each worker's TensorFlow uses one thread: Dask's nanny sets OMP_NUM_THREADS=1, which skfmnist
 applies to TensorFlow. The data is scattered to the workers once. Also reports each worker's
-peak memory (RSS) for a fit on the full 60,000 training images.
+peak memory (RSS) for a fit on the full 60,000 training images, and how much two single-threaded
+fits running at the same time slow each other down on this machine (shared caches and memory).
 """
 
 import argparse
 import os
+import subprocess
+import sys
 
-# The sequential baseline must keep TensorFlow's defaults, whatever the shell says.
-for _name in ("OMP_NUM_THREADS", "SKFMNIST_NUM_THREADS"):
-    os.environ.pop(_name, None)
+if __name__ == "__main__":
+    # The sequential baseline must keep TensorFlow's defaults, whatever the shell says.
+    for _name in ("OMP_NUM_THREADS", "SKFMNIST_NUM_THREADS"):
+        os.environ.pop(_name, None)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import statistics  # noqa: E402
 
 import joblib  # noqa: E402
 import numpy as np  # noqa: E402
@@ -28,8 +34,16 @@ from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor, fetch_fashion_mn
 GRID = {"fashioncnn__kernel_size": [3, 5], "fashioncnn__batch_norm": [True, False]}
 
 
+BATCH_SIZE = 128
+
+
+def make_cnn(epochs):
+    return FashionCNN(conv_filters=(16, 32), dense_units=64, epochs=epochs,
+                      batch_size=BATCH_SIZE, random_state=0)
+
+
 def make_search(epochs):
-    cnn = FashionCNN(conv_filters=(16, 32), dense_units=64, epochs=epochs, random_state=0)
+    cnn = make_cnn(epochs)
     # refit=False: time the search itself; the refit is one sequential fit in every setup.
     return GridSearchCV(make_pipeline(ImagePreprocessor(), cnn), GRID, cv=2, refit=False)
 
@@ -64,13 +78,46 @@ def full_data_worker_memory(X, y):
         return sorted(client.run(_worker_peak_rss_mib).values())
 
 
+_ONE_FIT = """
+import sys, time
+from benchmarks import scaling
+from skfmnist import fetch_fashion_mnist
+scaling.BATCH_SIZE = int(sys.argv[1])
+X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
+X, y = X[:int(sys.argv[2])] / 255.0, y[:int(sys.argv[2])]
+scaling.make_cnn(1).fit(X[:300], y[:300])
+start = time.perf_counter()
+scaling.make_cnn(int(sys.argv[3])).fit(X, y)
+print(time.perf_counter() - start)
+"""
+
+
+def contention(samples, epochs):
+    """Seconds of one single-threaded fit alone, and of each of two run at the same time."""
+    command = [sys.executable, "-c", _ONE_FIT, str(BATCH_SIZE), str(samples // 2), str(epochs)]
+    env = {**os.environ, "SKFMNIST_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    def start():
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+
+    def seconds(process):
+        return float(process.communicate()[0].strip().splitlines()[-1])
+
+    alone = seconds(start())
+    pair = [start(), start()]
+    return alone, [seconds(process) for process in pair]
+
+
 def main(argv=None):
+    global BATCH_SIZE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=6000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args(argv)
+    BATCH_SIZE = args.batch_size
     X_all, y_all = fetch_fashion_mnist(subset="train", return_X_y=True)
     X, y = X_all[:args.samples], y_all[:args.samples]
 
@@ -89,15 +136,21 @@ def main(argv=None):
         row["speed-up vs (b)"] = one_worker / row["seconds"]
         row["runs"] = ", ".join(f"{s:.1f}" for s in row["runs"])
     notes = [f"\nGrid: {GRID} x 2 folds = 8 fits of FashionCNN(conv_filters=(16, 32), "
-             f"epochs={args.epochs}) on {args.samples} images; median of {args.repeats} runs.",
+             f"epochs={args.epochs}, batch_size={BATCH_SIZE}) on {args.samples} images; "
+             f"search without refit; median of {args.repeats} runs.",
              f"(c) vs (b): {one_worker / two_workers:.2f}x; (c) vs (a): "
              f"{sequential / two_workers:.2f}x."]
+    alone, pair = contention(args.samples, args.epochs)
+    notes.append(f"One single-threaded fit alone: {alone:.2f} s; two at the same time: "
+                 + ", ".join(f"{s:.2f} s" for s in pair)
+                 + f" (each {statistics.mean(pair) / alone:.2f}x slower: shared caches/memory).")
     if not args.skip_memory:
         memory = full_data_worker_memory(X_all, y_all)
         notes.append("Peak RSS per worker, FashionMLP fit on all 60,000 images: "
                      + ", ".join(f"{m:.0f} MiB" for m in memory) + ".")
     print(write_results(
-        "scaling", "Grid search: sequential vs Dask LocalCluster",
+        f"scaling_batch{BATCH_SIZE}",
+        f"Grid search: sequential vs Dask LocalCluster (batch size {BATCH_SIZE})",
         [("setup", "setup"), ("seconds", "wall s (median)"), ("runs", "runs (s)"),
          ("speed-up vs (a)", "vs (a)"), ("speed-up vs (b)", "vs (b)")],
         rows, notes))
