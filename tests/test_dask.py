@@ -69,3 +69,16 @@ def test_grid_search_on_a_local_cluster_equals_the_sequential_search(small_split
     """, env={"SKFMNIST_NUM_THREADS": "1"}).strip().splitlines()[-1])
     assert _as_json(on_cluster) == sequential
     assert len(sequential["scores"]) == 4 and min(sequential["scores"]) > 0.3
+
+
+def test_cli_search_on_a_scheduler_address(restored_environment, capsys):
+    from skfmnist.cli import main
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        code = main(["search", "--model", "mlp", "--grid", '{"hidden_layer_sizes": [[8], [16]]}',
+                     "--cv", "2", "--subset", "600", "--epochs", "1",
+                     "--scheduler", cluster.scheduler_address])
+    assert code == 0
+    table = capsys.readouterr().out.split("parameters")[-1].strip().splitlines()
+    assert len(table) == 2 and all("hidden_layer_sizes" in row for row in table)
