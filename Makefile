@@ -29,7 +29,8 @@ $(VENV)/.installed: pyproject.toml
 data: install
 	@$(BIN)/python -c "from skfmnist.datasets import find_fashion_mnist as f; raise SystemExit(f() is None)" \
 	  || ! command -v apt-get >/dev/null \
-	  || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; }
+	  || $(SUDO) sh -c 'apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist' \
+	  || echo "apt-get could not install dataset-fashion-mnist; downloading the official files instead"
 	$(BIN)/python -c "from skfmnist import fetch_fashion_mnist as f; f(subset='all')"
 
 # The Sphinx site, warnings as errors; runs every example (sphinx-gallery).

@@ -7,8 +7,7 @@ absence here, so that a future scikeras release that fixes one makes its test fa
 workaround can be dropped.
 
 What skfmnist keeps from scikeras: the ``fit``/``partial_fit``/``predict``/``predict_proba``
-orchestration, label encoding (string labels), ``class_weight``, ``warm_start``, callbacks and
-pickling of the Keras model (scikeras registers ``keras.Model.__reduce__`` on import).
+orchestration, label encoding (string labels), ``class_weight``, ``warm_start`` and callbacks.
 """
 
 import warnings
@@ -49,7 +48,8 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
 
     Subclasses implement ``_keras_build_fn(meta)`` (using ``self._seed``), and
     ``_keras_fit_inputs(X, y, sample_weight, seed)`` returning the keyword arguments for
-    ``keras.Model.fit`` (the seeded training dataset, validation data and extra callbacks).
+    ``keras.Model.fit`` (``x``: the seeded training dataset, ``validation_data``, extra
+    ``callbacks``) plus ``monitor``, the logged loss whose best epoch an interrupted fit keeps.
     """
 
     # Defect 1 (tags): KerasClassifier declares its tags through the pre-1.6 ``_more_tags``, which
