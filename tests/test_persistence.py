@@ -203,3 +203,15 @@ def test_callbacks_are_refused_with_a_fix(fitted):
     estimator = fitted["mlp"].__class__(callbacks=[keras.callbacks.TerminateOnNaN()])
     with pytest.raises(ValueError, match=r"set_params\(callbacks=None\)"):
         skfmnist.save(estimator, "unused.skfmnist")
+
+
+def test_saved_file_gets_the_usual_permissions(fitted, tmp_path):
+    import os
+    import stat
+
+    old_mask = os.umask(0o022)
+    try:
+        skfmnist.save(fitted["preprocessor"], tmp_path / "shared.skfmnist")
+    finally:
+        os.umask(old_mask)
+    assert stat.S_IMODE((tmp_path / "shared.skfmnist").stat().st_mode) == 0o644
