@@ -17,6 +17,8 @@ def from_bytes(archive):
     """Load a network with Keras's ``safe_mode=True``: no ``Lambda`` code is deserialised."""
     import keras
 
+    from . import layers  # noqa: F401  (registers skfmnist's own layers with Keras)
+
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "network.keras"
         path.write_bytes(archive)

@@ -12,6 +12,8 @@ from ._tf import import_tensorflow
 import_tensorflow()
 import keras  # noqa: E402  (after the thread limit is applied)
 
+from .layers import FusedBatchNormalization  # noqa: E402
+
 __all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -117,8 +119,8 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
                     name=f"block{block}_conv{index + 1}",
                 )(x)
                 if batch_norm:
-                    x = keras.layers.BatchNormalization(momentum=_BN_MOMENTUM,
-                                                        name=f"block{block}_bn{index + 1}")(x)
+                    x = FusedBatchNormalization(momentum=_BN_MOMENTUM,
+                                                name=f"block{block}_bn{index + 1}")(x)
                 x = keras.layers.Activation("relu", name=f"block{block}_relu{index + 1}")(x)
             if pool_size:
                 x = keras.layers.MaxPooling2D(pool_size, padding="same",

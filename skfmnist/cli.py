@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 MODEL_FILE = "model.skfmnist"
-PRESETS = {"cnn": ("lenet", "small", "deep_bn"), "mlp": ("simple",)}
+PRESETS = {"cnn": ("lenet", "small", "deep_bn", "best"), "mlp": ("simple",)}
 
 
 class CommandError(Exception):
@@ -246,7 +246,7 @@ def build_parser():
 
     train = commands.add_parser("train", help="train on Fashion-MNIST, write model, metrics, plots")
     add_training_options(train)
-    train.add_argument("--preset", help="lenet, small, deep_bn (cnn) or simple (mlp)")
+    train.add_argument("--preset", help="lenet, small, deep_bn, best (cnn) or simple (mlp)")
     train.add_argument("--out", default="skfmnist-run", help="output folder")
     train.add_argument("--report", action="store_true", help="also write report.html")
     train.set_defaults(func=cmd_train)

@@ -35,8 +35,8 @@ def tiny_mlp():
     from skfmnist import FashionMLP
 
     def make(**params):
-        return FashionMLP(**{"hidden_layer_sizes": (64,), "epochs": 2, "random_state": 0,
-                             **params})
+        return FashionMLP(**{"hidden_layer_sizes": (64,), "lr_schedule": "constant", "epochs": 2,
+                             "random_state": 0, **params})
 
     return make
 

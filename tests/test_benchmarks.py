@@ -17,3 +17,14 @@ def test_quick_benchmark_compares_skfmnist_with_plain_keras(tmp_path):
     assert 0.3 < rows["mlp_simple"]["vs_keras"] < 3
     assert result["machine"]["cores"] >= 1 and "tensorflow" in result["versions"]
     assert rows["mlp_simple"]["peak_rss_mib"] > 100
+
+
+def test_epoch_profile_times_each_variant_in_its_own_process(tmp_path):
+    output = run_python(f"""
+        from benchmarks.profile_epoch import main
+        main(["--samples", "600", "--only", "default,keras_bn", "--out", {str(tmp_path)!r}])
+    """, timeout=600)
+    assert "| variant |" in output
+    rows = json.loads((tmp_path / "profile_epoch.json").read_text())["rows"]
+    assert [row["variant"].split("`")[1] for row in rows] == ["default", "keras_bn"]
+    assert all(row["seconds"] > 0 for row in rows) and rows[0]["ratio"] == 1.0

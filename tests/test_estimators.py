@@ -90,6 +90,18 @@ def test_deep_bn_preset_layers(scaled_split):
     assert "Total params" in cnn.summary()
 
 
+def test_best_preset_stacks_two_fused_batch_norm_convolutions_per_block(scaled_split):
+    from skfmnist.layers import FusedBatchNormalization
+
+    X_train, y_train, _, _ = scaled_split
+    cnn = FashionCNN.best().initialize(X_train[:50], y_train[:50])
+    layers = cnn.model_.layers
+    convs = [layer for layer in layers if type(layer).__name__ == "Conv2D"]
+    assert [conv.filters for conv in convs] == [32, 32, 64, 64, 128, 128]
+    assert sum(isinstance(layer, FusedBatchNormalization) for layer in layers) == 6
+    assert any(layer.name == "augment_flip" for layer in layers)
+
+
 def test_presets_are_plain_estimators():
     lenet = FashionCNN.lenet(epochs=3)
     assert type(lenet) is FashionCNN and lenet.get_params()["epochs"] == 3

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from skfmnist import _keras_archive
+from skfmnist.layers import FusedBatchNormalization
+
+keras = pytest.importorskip("keras")
+
+
+def _pair(shape, momentum=0.9):
+    """Keras's batch-norm and the fused one, built with the same random weights."""
+    rng = np.random.default_rng(0)
+    layers = []
+    for cls in (keras.layers.BatchNormalization, FusedBatchNormalization):
+        layer = cls(momentum=momentum)
+        layer.build(shape)
+        layers.append(layer)
+    channels = shape[-1]
+    weights = [rng.normal(1, 0.2, channels), rng.normal(0, 0.2, channels),
+               rng.normal(0, 0.5, channels), rng.uniform(0.5, 2, channels)]
+    for layer in layers:
+        layer.set_weights([w.astype("float32") for w in weights])
+    return layers
+
+
+def test_same_function_as_keras_batch_norm_in_training_and_inference():
+    x = np.random.default_rng(1).normal(2, 3, (8, 5, 5, 4)).astype("float32")
+    for training in (True, False):
+        reference, fused = _pair(x.shape)  # fresh: training moves the statistics apart
+        np.testing.assert_allclose(fused(x, training=training), reference(x, training=training),
+                                   rtol=1e-4, atol=1e-4)
+
+
+def test_moving_statistics_follow_the_same_average():
+    x = np.random.default_rng(2).normal(2, 3, (8, 5, 5, 4)).astype("float32")
+    reference, fused = _pair(x.shape, momentum=0.5)
+    reference(x, training=True)
+    fused(x, training=True)
+    np.testing.assert_allclose(fused.moving_mean.numpy(), reference.moving_mean.numpy(),
+                               rtol=1e-5)
+    # The fused kernel's batch variance is unbiased (n / (n - 1)); Keras 3's is not.
+    n = x.shape[0] * x.shape[1] * x.shape[2]
+    batch_biased = x.var(axis=(0, 1, 2))
+    expected = 0.5 * fused_initial_variance(x.shape) + 0.5 * batch_biased * n / (n - 1)
+    np.testing.assert_allclose(fused.moving_variance.numpy(), expected, rtol=1e-4)
+
+
+def fused_initial_variance(shape):
+    return _pair(shape)[1].moving_variance.numpy()
+
+
+def test_frozen_layer_normalises_with_moving_statistics():
+    x = np.random.default_rng(3).normal(size=(4, 3, 3, 2)).astype("float32")
+    reference, fused = _pair(x.shape)
+    fused.trainable = False
+    before = fused.moving_mean.numpy().copy()
+    np.testing.assert_allclose(fused(x, training=True), reference(x, training=False),
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(fused.moving_mean.numpy(), before)
+
+
+def test_dense_features_fall_back_to_keras():
+    x = np.random.default_rng(4).normal(size=(6, 3)).astype("float32")
+    reference, fused = _pair(x.shape)
+    np.testing.assert_allclose(fused(x, training=True), reference(x, training=True), rtol=1e-5)
+
+
+def test_network_with_the_layer_survives_a_safe_mode_round_trip():
+    inputs = keras.Input((4, 4, 2))
+    model = keras.Model(inputs, FusedBatchNormalization(name="bn")(inputs))
+    x = np.random.default_rng(5).normal(size=(3, 4, 4, 2)).astype("float32")
+    model(x, training=True)  # move the statistics away from their initial values
+    restored = _keras_archive.from_bytes(_keras_archive.to_bytes(model))
+    assert isinstance(restored.get_layer("bn"), FusedBatchNormalization)
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
