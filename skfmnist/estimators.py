@@ -419,8 +419,8 @@ class FashionCNN(_FashionClassifier):
     batch_norm : bool, default=True
         Batch normalisation after each convolution and the Dense layer.
     conv_dropout : float, default=0.0
-        Dropout rate after each block. Off by default: at the default's length of training it
-        bought no accuracy and cost 15 % of the epoch time (``benchmarks/profile_epoch.py``).
+        Dropout rate after each block. Off by default: the same network without it
+        (``deep_bn``) scored as well, and it slows each epoch (``benchmarks/profile_epoch.py``).
     dense_units : int, default=128
         Units of the Dense layer before the softmax; 0 for none.
     dropout : float, default=0.5

@@ -22,7 +22,8 @@ def test_quick_benchmark_compares_skfmnist_with_plain_keras(tmp_path):
 def test_epoch_profile_times_each_variant_in_its_own_process(tmp_path):
     output = run_python(f"""
         from benchmarks.profile_epoch import main
-        main(["--samples", "600", "--only", "default,keras_bn", "--out", {str(tmp_path)!r}])
+        main(["--samples", "600", "--epochs", "2", "--rounds", "1", "--only", "default,keras_bn",
+              "--out", {str(tmp_path)!r}])
     """, timeout=600)
     assert "| variant |" in output
     rows = json.loads((tmp_path / "profile_epoch.json").read_text())["rows"]
