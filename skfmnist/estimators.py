@@ -284,16 +284,24 @@ def _dataset(arrays, index, batch_size, shuffle_seed):
     """A tf.data pipeline over ``arrays[index]`` (all rows if ``index`` is None), reshuffled
     each epoch from ``shuffle_seed``.
 
-    Shuffling indices with an explicit op-level seed keeps the order reproducible without a
-    global TensorFlow seed; batches are gathered from tensors created once.
+    Each epoch's order is one permutation drawn whole by a stateless shuffle, keyed by a stream
+    of seeds that advances with every new iterator (Keras starts one per epoch): reproducible
+    without a global TensorFlow seed, and cheap. (``Dataset.shuffle`` over single indices costs
+    about 0.3 s per 60,000-image epoch; as much as a small MLP's epoch takes in 10 % of it.)
+    Batches are gathered from tensors created once.
     """
     tf = import_tensorflow()
     tensors = tuple(tf.constant(np.asarray(array) if index is None else np.asarray(array)[index])
                     for array in arrays)
-    order = tf.data.Dataset.range(len(tensors[0]))
-    if shuffle_seed is not None:
-        order = order.shuffle(len(tensors[0]), seed=shuffle_seed, reshuffle_each_iteration=True)
-    batches = order.batch(batch_size).map(
+    n_rows = len(tensors[0])
+    if shuffle_seed is None:
+        orders = tf.data.Dataset.from_tensors(tf.range(n_rows, dtype=tf.int64))
+    else:
+        seeds = tf.data.Dataset.random(seed=shuffle_seed, rerandomize_each_iteration=True)
+        orders = seeds.take(1).map(lambda key: tf.random.experimental.stateless_shuffle(
+            tf.range(n_rows, dtype=tf.int64),
+            seed=tf.stack([key, tf.constant(shuffle_seed, tf.int64)])))
+    batches = orders.flat_map(lambda order: _index_batches(tf, order, n_rows, batch_size)).map(
         lambda rows: tuple(tf.gather(tensor, rows) for tensor in tensors),
         num_parallel_calls=tf.data.AUTOTUNE,
     ).prefetch(tf.data.AUTOTUNE)
@@ -302,6 +310,15 @@ def _dataset(arrays, index, batch_size, shuffle_seed):
         options = tf.data.Options()
         options.threading.private_threadpool_size = n_threads
         batches = batches.with_options(options)
+    return batches
+
+
+def _index_batches(tf, order, n_rows, batch_size):
+    """``order`` cut into batches of ``batch_size`` row indices, the last one possibly shorter."""
+    n_full = n_rows // batch_size * batch_size
+    batches = tf.data.Dataset.from_tensor_slices(tf.reshape(order[:n_full], (-1, batch_size)))
+    if n_full < n_rows:
+        batches = batches.concatenate(tf.data.Dataset.from_tensors(order[n_full:]))
     return batches
 
 
@@ -390,7 +407,8 @@ class FashionMLP(_FashionClassifier):
     def simple(cls, **overrides):
         """The notebooks' MLP: Flatten, Dense 128 (ReLU), softmax; Adam, 10 epochs, batch 32."""
         return cls._preset(
-            dict(hidden_layer_sizes=(128,), dropout=0.0, batch_size=32, epochs=10), overrides
+            dict(hidden_layer_sizes=(128,), dropout=0.0, batch_size=32, epochs=10,
+                 lr_schedule="constant"), overrides
         )
 
 
