@@ -4,7 +4,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import time
 from pathlib import Path
 
@@ -32,16 +31,6 @@ def versions():
 def peak_rss_mib():
     """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def timed(function, repeats):
-    """Run ``function`` ``repeats`` times; return (median seconds, all seconds, last result)."""
-    seconds, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), seconds, result
 
 
 def write_results(name, title, columns, rows, notes=(), out_dir=RESULTS):

@@ -142,14 +142,14 @@ def main(argv=None):
               ("(b) Dask, 1 worker x 1 thread", 1), ("(c) Dask, 2 workers x 1 thread", 2)]
     seconds = {label: [] for label, _ in setups}
     with contextlib.ExitStack() as stack:
-        clients = {label: n_workers and start_cluster(stack, n_workers)
+        clients = {label: start_cluster(stack, n_workers) if n_workers else None
                    for label, n_workers in setups}
         for client in clients.values():  # start TensorFlow in this process and every worker
-            search_seconds(X[:600], y[:600], 1, client or None)
+            search_seconds(X[:600], y[:600], 1, client)
         # Interleaved repeats: a slow minute on a shared host hits every setup alike.
         for _ in range(args.repeats):
             for label, client in clients.items():
-                seconds[label].append(search_seconds(X, y, args.epochs, client or None))
+                seconds[label].append(search_seconds(X, y, args.epochs, client))
     a, b = setups[0][0], setups[1][0]
     rows = [{"setup": label, "seconds": statistics.median(runs),
              "runs": ", ".join(f"{s:.1f}" for s in runs),
