@@ -32,7 +32,9 @@ VARIANTS = {
     "batch_64": ("batch size 64", {"batch_size": 64}, {}),
     "one_thread": ("TensorFlow limited to 1 thread", {}, {"SKFMNIST_NUM_THREADS": "1"}),
     "bfloat16": ("Keras mixed_bfloat16 policy", {}, {"SKFMNIST_PROFILE_POLICY": "mixed_bfloat16"}),
-    "augment": ("with augmentation (flips, shifts)", {"augment": True}, {}),
+    "no_augment": ("without flips or label smoothing", {"augment": None, "label_smoothing": 0.0},
+                   {}),
+    "flip_shift": ("flips and shifts", {"augment": "flip_shift"}, {}),
 }
 
 _WORKER = """

@@ -7,6 +7,8 @@ so a network is reproducible without touching TensorFlow's or NumPy's global ran
 
 import math
 
+import numpy as np
+
 from ._tf import import_tensorflow
 
 import_tensorflow()
@@ -14,7 +16,7 @@ import keras  # noqa: E402  (after the thread limit is applied)
 
 from .layers import FusedBatchNormalization  # noqa: E402
 
-__all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch"]
+__all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch", "one_hot"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 # Keras's default 0.99 needs hundreds of steps before the moving statistics used at prediction
@@ -86,28 +88,35 @@ def build_mlp(n_features, n_classes, *, hidden_layer_sizes=(256, 128), activatio
     return keras.Model(inputs, _softmax_output(x, n_classes, seeds), name="fashion_mlp")
 
 
-def _augmentation(x, seeds):
+AUGMENTATIONS = ("flip", "flip_shift")
+
+
+def _augmentation(x, augment, seeds):
+    if augment not in AUGMENTATIONS:
+        raise ValueError(f"augment must be None or one of {AUGMENTATIONS}, got {augment!r}.")
     x = keras.layers.RandomFlip("horizontal", seed=seeds(), name="augment_flip")(x)
-    return keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seeds(),
-                                          name="augment_shift")(x)
+    if augment == "flip_shift":
+        x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seeds(),
+                                           name="augment_shift")(x)
+    return x
 
 
 def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=1,
               kernel_size=3, strides=1, padding="same", pool_size=2, batch_norm=True,
               conv_dropout=0.0, dense_units=128, dropout=0.5, kernel_initializer="he_uniform",
-              l1=0.0, l2=0.0, augment=False, seed=0):
+              l1=0.0, l2=0.0, augment=None, seed=0):
     """Convolutional network: blocks of conv (+batch-norm) + ReLU, max-pooling, dense, softmax.
 
     The input is a flat row of ``height * width`` pixels, reshaped inside the model.
-    Augmentation layers (random horizontal flips and shifts of up to 10 %) are active only
-    during training.
+    ``augment`` adds layers active only during training: random horizontal flips ("flip"),
+    plus random shifts of up to 10 % of the image size ("flip_shift").
     """
     seeds = _SeedStream(seed)
     height, width = image_shape
     inputs = keras.Input((height * width,), name="pixels")
     x = keras.layers.Reshape((height, width, 1), name="to_image")(inputs)
-    if augment:
-        x = _augmentation(x, seeds)
+    if augment is not None:
+        x = _augmentation(x, augment, seeds)
     try:
         for block, filters in enumerate(conv_filters, start=1):
             for index in range(convs_per_block):
@@ -153,13 +162,20 @@ def make_optimizer(name, learning_rate):
     raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}.")
 
 
-def compile_classifier(model, optimizer, learning_rate):
+def compile_classifier(model, optimizer, learning_rate, label_smoothing=0.0):
+    """Compile for one-hot targets (see :func:`one_hot`): Keras smooths labels only in the
+    categorical cross-entropy, not in the sparse one."""
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
-        loss="sparse_categorical_crossentropy",
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=["accuracy"],
     )
     return model
+
+
+def one_hot(labels, n_classes):
+    """Integer class indices (any shape holding one per sample) as float32 one-hot rows."""
+    return np.eye(n_classes, dtype=np.float32)[np.asarray(labels, dtype=np.intp).ravel()]
 
 
 def learning_rate_at_epoch(schedule, base_rate, epoch, n_epochs, decay):

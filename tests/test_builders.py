@@ -23,11 +23,30 @@ def test_each_layer_gets_its_own_seed():
     assert not np.array_equal(first, second)
 
 
-def test_cnn_output_and_augmentation_layers():
-    model = builders.build_cnn((28, 28), 10, augment=True, seed=0)
+@pytest.mark.parametrize("augment, layers", [
+    (None, set()), ("flip", {"augment_flip"}), ("flip_shift", {"augment_flip", "augment_shift"}),
+])
+def test_cnn_output_and_augmentation_layers(augment, layers):
+    model = builders.build_cnn((28, 28), 10, augment=augment, seed=0)
     assert model.output_shape == (None, 10) and model.input_shape == (None, 784)
-    names = [layer.name for layer in model.layers]
-    assert "augment_flip" in names and "augment_shift" in names
+    assert {layer.name for layer in model.layers if layer.name.startswith("augment")} == layers
+
+
+def test_unknown_augmentation_is_refused():
+    with pytest.raises(ValueError, match="augment must be None or one of"):
+        builders.build_cnn((28, 28), 10, augment="rotate", seed=0)
+
+
+def test_one_hot_targets_and_smoothed_loss():
+    targets = builders.one_hot(np.array([[2.0], [0.0]]), 3)  # scikeras's ordinal encoding
+    np.testing.assert_array_equal(targets, [[0, 0, 1], [1, 0, 0]])
+    model = builders.compile_classifier(builders.build_mlp(4, 3, seed=0), "adam", 1e-3, 0.3)
+    uniform = np.full((2, 3), 1 / 3, dtype=np.float32)
+    confident = np.array([[0, 0, 1], [1, 0, 0]], dtype=np.float32) * 0.98 + 0.01
+    # Smoothing spreads 0.3 of each target over the classes: a confident right answer is no
+    # longer the minimum of the loss, so it scores worse than without smoothing.
+    assert float(model.loss(targets, confident)) > 0.3
+    assert float(model.loss(targets, uniform)) == pytest.approx(np.log(3), rel=1e-5)
 
 
 def test_regularisation_is_attached():

@@ -31,6 +31,17 @@ def test_string_labels(scaled_split, tiny_mlp):
     assert set(clf.predict(X_test[:50])) <= set(CLASS_NAMES)
 
 
+def test_label_smoothing_makes_predictions_less_confident(scaled_split, tiny_mlp):
+    X_train, y_train, X_test, _ = scaled_split
+
+    def mean_top_probability(label_smoothing):
+        mlp = tiny_mlp(epochs=5, label_smoothing=label_smoothing).fit(X_train, y_train)
+        return mlp.predict_proba(X_test).max(axis=1).mean()
+
+    # The smoothed targets put 0.3 * 9/10 of their mass on the wrong classes.
+    assert mean_top_probability(0.3) < mean_top_probability(0.0) - 0.1
+
+
 def test_flat_and_stacked_images_give_the_same_network(scaled_split, tiny_cnn):
     X_train, y_train, X_test, _ = scaled_split
     flat = tiny_cnn(epochs=1).fit(X_train[:500], y_train[:500])
