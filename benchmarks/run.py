@@ -176,13 +176,20 @@ def run_one(name, seed, epochs):
 
 
 def _cpu_peak_gflops():
-    """Nominal fp32 peak: cores x clock x 64 FLOP/cycle (two 256-bit FMA units, AVX-512)."""
+    """Nominal fp32 peak: cores x clock x FLOP/cycle of two fused multiply-add units as wide as
+    the widest vector extension (Intel's AVX-512: 512 bits; AMD runs AVX-512 on 256-bit units)."""
+    from benchmarks._common import _cpuinfo, vector_isa
+
+    fields = _cpuinfo()
     try:
-        mhz = max(float(line.split(":")[1]) for line in open("/proc/cpuinfo")
-                  if line.startswith("cpu MHz"))
-    except (OSError, ValueError):
+        mhz = float(fields["cpu MHz"])
+    except (KeyError, ValueError):
         return None
-    return machine()["cores"] * mhz * 1e6 * 64 / 1e9
+    isa = vector_isa(set(fields.get("flags", "").split()))
+    full_width_512 = isa.startswith(("AVX-512", "AMX")) and fields.get("vendor_id") == "GenuineIntel"
+    bits = 512 if full_width_512 else 256 if isa != "SSE or none" else 128
+    flops_per_cycle = 2 * 2 * bits // 32  # two FMA units, 2 FLOPs per fp32 lane
+    return machine()["cores"] * mhz * 1e6 * flops_per_cycle / 1e9
 
 
 def _spawn(name, seed, epochs):
@@ -201,6 +208,8 @@ def summarise(name, runs):
         "accuracy": statistics.mean(accuracies),
         "spread": (max(accuracies) - min(accuracies)) if len(runs) > 1 else None,
         "runs": len(runs),
+        "accuracy_each": accuracies,
+        "fit_seconds_each": [run["fit_seconds"] for run in runs],
         "fit_s": statistics.median(run["fit_seconds"] for run in runs),
         "s_per_epoch": statistics.median(run["seconds_per_epoch"] for run in runs),
         "images_per_s": statistics.median(run["images_per_second"] for run in runs),
@@ -246,27 +255,32 @@ def main(argv=None):
         for seed in _seeds(group[0], args.quick):
             for name in group:  # a preset and its plain-Keras twin alternate
                 runs[name].append(_spawn(name, seed, epochs))
+                print(json.dumps(runs[name][-1]), file=sys.stderr, flush=True)  # progress
         for name in group:
             rows[name] = summarise(name, runs[name])
-            print(json.dumps(rows[name]), flush=True)
         if len(group) == 2:
             rows[group[0]]["vs_keras"] = statistics.median(
                 ours["fit_seconds"] / theirs["fit_seconds"]
                 for ours, theirs in zip(runs[group[0]], runs[group[1]]))
-    rows = [rows[name] for name in names]
+        # Written after every group: a run of hours that stops early keeps what it measured.
+        markdown = _write([rows[name] for name in names if name in rows], args.out)
+    print(markdown)
+
+
+def _write(rows, out_dir):
     peak = _cpu_peak_gflops()
     notes = ["", "fit s: median over runs; accuracy: mean over seeds (spread = max - min); "
              "vs Keras: skfmnist fit time / plain Keras fit time (both from the raw uint8 images, "
              "scaling included), median over runs made alternately in this run.",
              f"train GFLOP/s: 3 x forward FLOPs x images x epochs / fit time; nominal fp32 peak of "
-             f"this CPU {peak:.0f} GFLOP/s (cores x clock x 64)." if peak else ""]
-    print(write_results(
+             f"this CPU {peak:.0f} GFLOP/s (cores x clock x two FMA units)." if peak else ""]
+    return write_results(
         "accuracy_speed", "Accuracy and speed, full 60,000/10,000 split",
         [("configuration", "configuration"), ("accuracy", "test acc"), ("spread", "spread"),
          ("runs", "runs"), ("fit_s", "fit s"), ("s_per_epoch", "s/epoch"),
          ("vs_keras", "vs Keras"), ("images_per_s", "predict img/s"),
          ("peak_rss_mib", "peak RSS MiB"), ("train_gflops", "train GFLOP/s")],
-        rows, notes, out_dir=args.out))
+        rows, notes, out_dir=out_dir)
 
 
 if __name__ == "__main__":

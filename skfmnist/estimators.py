@@ -469,8 +469,8 @@ class FashionCNN(_FashionClassifier):
         L2 penalty on the convolution and Dense weights.
     augment : {"flip", "flip_shift"} or None, default="flip"
         Random changes to the training images, drawn afresh each epoch: horizontal flips, or
-        flips plus shifts of up to 10 % of the image size. With 15 epochs, flips paid
-        and shifts cost accuracy (``FashionCNN.best()``: 0.930 with shifts).
+        flips plus shifts of up to 10 % of the image size. Over 15 epochs flips paid and
+        shifts cost accuracy (user guide, "Training recipe").
 {_training_parameters_doc(epochs=15, label_smoothing=0.1)}
 {_FITTED_ATTRIBUTES_DOC}
     See Also

@@ -2,6 +2,8 @@
 
 import json
 
+from benchmarks._common import vector_isa
+
 from ._subprocess import run_python
 
 
@@ -16,7 +18,16 @@ def test_quick_benchmark_compares_skfmnist_with_plain_keras(tmp_path):
     assert rows["mlp_simple"]["accuracy"] > 0.75 and rows["mlp_simple_keras"]["accuracy"] > 0.75
     assert 0.3 < rows["mlp_simple"]["vs_keras"] < 3
     assert result["machine"]["cores"] >= 1 and "tensorflow" in result["versions"]
+    assert result["machine"]["vector_isa"] in output  # two "AMD EPYC"s can differ 2x in speed
+    assert rows["mlp_simple"]["fit_seconds_each"] == [rows["mlp_simple"]["fit_s"]]
     assert rows["mlp_simple"]["peak_rss_mib"] > 100
+
+
+def test_vector_isa_names_the_widest_extension():
+    assert vector_isa({"sse4_2", "avx", "avx2", "fma"}) == "AVX2"
+    assert vector_isa({"avx2", "avx512f", "avx512_bf16"}) == "AVX-512 BF16"
+    assert vector_isa({"avx512f", "amx_tile"}) == "AMX"
+    assert vector_isa(set()) == "SSE or none"
 
 
 def test_epoch_profile_times_each_variant_in_its_own_process(tmp_path):
