@@ -178,8 +178,15 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
 
     # Defect 6 (class_weight mutates the caller's array): KerasClassifier.fit multiplies the
     # given ``sample_weight`` in place by the class weights.
+    # Defect 9 (warm start forgets the classes): KerasClassifier.fit sets ``classes_ = None``,
+    # and a warm-started refit skips the initialisation that sets it again, so ``classes_`` stays
+    # None (``score`` and scikit-learn's metrics fail). The classes of the first fit are kept.
     def fit(self, X, y, sample_weight=None, **kwargs):
         if sample_weight is not None and self.class_weight is not None:
             sample_weight = np.array(sample_weight, dtype=np.float64)
-        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        classes = getattr(self, "classes_", None)
+        super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        if self.classes_ is None:
+            self.classes_ = classes
+        return self
 

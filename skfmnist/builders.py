@@ -16,7 +16,8 @@ import keras  # noqa: E402  (after the thread limit is applied)
 
 from .layers import FusedBatchNormalization  # noqa: E402
 
-__all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch", "one_hot"]
+__all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch",
+           "training_targets"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 # Keras's default 0.99 needs hundreds of steps before the moving statistics used at prediction
@@ -163,19 +164,25 @@ def make_optimizer(name, learning_rate):
 
 
 def compile_classifier(model, optimizer, learning_rate, label_smoothing=0.0):
-    """Compile for one-hot targets (see :func:`one_hot`): Keras smooths labels only in the
-    categorical cross-entropy, not in the sparse one."""
-    model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
-        metrics=["accuracy"],
-    )
+    """Compile with the cross-entropy loss; :func:`training_targets` gives the labels it expects.
+
+    Keras smooths labels only in the categorical (one-hot) cross-entropy. Without smoothing the
+    sparse loss takes the integer labels as plain Keras code does, with no one-hot copy.
+    """
+    loss = (keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
+            if label_smoothing else keras.losses.SparseCategoricalCrossentropy())
+    model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=loss,
+                  metrics=["accuracy"])
     return model
 
 
-def one_hot(labels, n_classes):
-    """Integer class indices (any shape holding one per sample) as float32 one-hot rows."""
-    return np.eye(n_classes, dtype=np.float32)[np.asarray(labels, dtype=np.intp).ravel()]
+def training_targets(model, labels, n_classes):
+    """``labels`` (class indices) as ``model``'s compiled loss expects them: one-hot rows for
+    the categorical cross-entropy, else unchanged. Follows the model, not the estimator's current
+    parameters, so a warm-started fit keeps its first loss."""
+    if isinstance(model.loss, keras.losses.CategoricalCrossentropy):
+        return np.eye(n_classes, dtype=np.float32)[np.asarray(labels, dtype=np.intp).ravel()]
+    return labels
 
 
 def learning_rate_at_epoch(schedule, base_rate, epoch, n_epochs, decay):

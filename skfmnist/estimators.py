@@ -239,7 +239,7 @@ class _FashionClassifier(KerasClassifierCompat):
                                            self.label_smoothing)
 
     def _keras_fit_inputs(self, X, y, sample_weight, seed):
-        targets = builders.one_hot(y, self.n_classes_)
+        targets = builders.training_targets(self.model_, y, self.n_classes_)
         train_index = None  # all rows, without copying them
         validation = None
         if self.validation_split:
@@ -322,6 +322,9 @@ def _dataset(arrays, index, batch_size, shuffle_seed):
         lambda rows: tuple(tf.gather(tensor, rows) for tensor in tensors),
         num_parallel_calls=tf.data.AUTOTUNE,
     ).prefetch(tf.data.AUTOTUNE)
+    # flat_map hides the number of batches; without it Keras warns "Your input ran out of data"
+    # at the end of every first epoch.
+    batches = batches.apply(tf.data.experimental.assert_cardinality(-(-n_rows // batch_size)))
     n_threads = thread_limit()
     if n_threads is not None:  # tf.data has its own thread pool, sized to all cores
         options = tf.data.Options()

@@ -37,16 +37,24 @@ def test_unknown_augmentation_is_refused():
         builders.build_cnn((28, 28), 10, augment="rotate", seed=0)
 
 
-def test_one_hot_targets_and_smoothed_loss():
-    targets = builders.one_hot(np.array([[2.0], [0.0]]), 3)  # scikeras's ordinal encoding
-    np.testing.assert_array_equal(targets, [[0, 0, 1], [1, 0, 0]])
+def test_smoothed_loss_takes_one_hot_targets():
     model = builders.compile_classifier(builders.build_mlp(4, 3, seed=0), "adam", 1e-3, 0.3)
+    targets = builders.training_targets(model, np.array([[2.0], [0.0]]), 3)  # scikeras's ordinal
+    np.testing.assert_array_equal(targets, [[0, 0, 1], [1, 0, 0]])
     uniform = np.full((2, 3), 1 / 3, dtype=np.float32)
     confident = np.array([[0, 0, 1], [1, 0, 0]], dtype=np.float32) * 0.98 + 0.01
     # Smoothing spreads 0.3 of each target over the classes: a confident right answer is no
     # longer the minimum of the loss, so it scores worse than without smoothing.
     assert float(model.loss(targets, confident)) > 0.3
     assert float(model.loss(targets, uniform)) == pytest.approx(np.log(3), rel=1e-5)
+
+
+def test_unsmoothed_loss_takes_the_labels_as_they_are():
+    model = builders.compile_classifier(builders.build_mlp(4, 3, seed=0), "adam", 1e-3, 0.0)
+    labels = np.array([[2.0], [0.0]])
+    assert builders.training_targets(model, labels, 3) is labels
+    confident = np.array([[0, 0, 1], [1, 0, 0]], dtype=np.float32) * 0.98 + 0.01
+    assert float(model.loss(labels, confident)) == pytest.approx(-np.log(0.99 / 1.01), rel=1e-4)  # rows sum to 1.01
 
 
 def test_regularisation_is_attached():

@@ -42,6 +42,14 @@ def test_label_smoothing_makes_predictions_less_confident(scaled_split, tiny_mlp
     assert mean_top_probability(0.3) < mean_top_probability(0.0) - 0.1
 
 
+def test_warm_start_keeps_the_loss_of_the_first_fit(scaled_split, tiny_mlp):
+    X_train, y_train, _, _ = scaled_split
+    mlp = tiny_mlp(epochs=1, warm_start=True).fit(X_train, y_train)
+    mlp.set_params(label_smoothing=0.2).fit(X_train, y_train)  # targets follow the model's loss
+    assert mlp.model_.loss.name == "sparse_categorical_crossentropy"
+    assert mlp.score(X_train, y_train) > 0.5
+
+
 def test_flat_and_stacked_images_give_the_same_network(scaled_split, tiny_cnn):
     X_train, y_train, X_test, _ = scaled_split
     flat = tiny_cnn(epochs=1).fit(X_train[:500], y_train[:500])

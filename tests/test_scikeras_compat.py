@@ -114,3 +114,10 @@ def test_defect8_single_row_probabilities_keep_two_dimensions():
     classes = np.arange(40) % 3
     assert plain().fit(X, classes).predict_proba(X[:1]).shape == (3,)
     assert ours().fit(X, classes).predict_proba(X[:1]).shape == (1, 3)
+
+
+def test_defect9_warm_started_refit_keeps_the_classes():
+    estimator = plain(warm_start=True).fit(X, Y)
+    assert estimator.fit(X, Y).classes_ is None
+    estimator = ours(warm_start=True).fit(X, Y)
+    np.testing.assert_array_equal(estimator.fit(X, Y).classes_, [0, 1])
