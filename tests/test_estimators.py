@@ -42,6 +42,15 @@ def test_label_smoothing_makes_predictions_less_confident(scaled_split, tiny_mlp
     assert mean_top_probability(0.3) < mean_top_probability(0.0) - 0.1
 
 
+@pytest.mark.parametrize("network", ["tiny_mlp", "tiny_cnn"])
+def test_predictions_do_not_depend_on_sample_order(scaled_split, network, request):
+    X_train, y_train, X_test, _ = scaled_split
+    clf = request.getfixturevalue(network)(epochs=1).fit(X_train[:300], y_train[:300])
+    order = np.random.default_rng(0).permutation(len(X_test))
+    np.testing.assert_allclose(clf.predict_proba(X_test[order]), clf.predict_proba(X_test)[order],
+                               rtol=1e-5, atol=1e-7)
+
+
 def test_warm_start_keeps_the_loss_of_the_first_fit(scaled_split, tiny_mlp):
     X_train, y_train, _, _ = scaled_split
     mlp = tiny_mlp(epochs=1, warm_start=True).fit(X_train, y_train)

@@ -10,8 +10,10 @@ from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor
 CHECKED_ESTIMATORS = [
     FashionMLP(hidden_layer_sizes=(16,), dropout=0.0, learning_rate=0.05, epochs=20,
                batch_size=512, random_state=0),
+    # Flips and label smoothing suit images of clothes, not the checks' toy features.
     FashionCNN(conv_filters=(8,), convs_per_block=1, dense_units=32, conv_dropout=0.0,
-               dropout=0.0, learning_rate=0.02, epochs=30, batch_size=512, random_state=0),
+               dropout=0.0, augment=None, label_smoothing=0.0, learning_rate=0.02, epochs=30,
+               batch_size=512, random_state=0),
     # The checks' toy data has non-square feature counts, which images never have.
     ImagePreprocessor(require_square=False),
 ]
@@ -27,9 +29,15 @@ _MINI_BATCH_WEIGHTS = (
     "and a weighted one once: the two fits follow different paths, so they agree only "
     "approximately, never to rtol=1e-7."
 )
+_ROW_POSITION_ROUNDING = (
+    "float32 matrix products on AVX2 CPUs (oneDNN) round a row in the last bit differently "
+    "depending on its position in the batch, so permuted rows differ by ~1e-7 relative (it passes "
+    "on AVX-512 CPUs); test_estimators.py checks order invariance to rtol=1e-5 everywhere."
+)
 _NETWORK_FAILURES = {
     "check_estimator_tags_renamed": _INHERITED_OLD_TAGS,
     "check_sample_weight_equivalence_on_dense_data": _MINI_BATCH_WEIGHTS,
+    "check_methods_sample_order_invariance": _ROW_POSITION_ROUNDING,
 }
 EXPECTED_FAILED_CHECKS = {"FashionMLP": _NETWORK_FAILURES, "FashionCNN": _NETWORK_FAILURES}
 
