@@ -14,7 +14,7 @@ def machine():
     """The CPU as cpuinfo names it, plus what tells two "AMD EPYC"s apart: family/model and the
     widest vector extension (this benchmark's CNN epochs took more than twice as long on an AVX2
     EPYC as on an AVX-512 one, both reporting "AMD EPYC", 2 cores)."""
-    fields = _cpuinfo()
+    fields = cpuinfo()
     flags = set(fields.get("flags", "").split())
     return {
         "cpu": fields.get("model name", platform.processor() or platform.machine()),
@@ -34,7 +34,7 @@ def vector_isa(flags):
     return "SSE or none"
 
 
-def _cpuinfo():
+def cpuinfo():
     """The first processor's fields of /proc/cpuinfo (empty where there is none)."""
     fields = {}
     try:

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from benchmarks._common import RESULTS, machine, peak_rss_mib, write_results
+from benchmarks._common import RESULTS, cpuinfo, machine, peak_rss_mib, vector_isa, write_results
 
 # name -> (kind, seeds, repeats): kind is "skfmnist", "keras" or "sklearn"
 CONFIGS = {
@@ -178,9 +178,7 @@ def run_one(name, seed, epochs):
 def _cpu_peak_gflops():
     """Nominal fp32 peak: cores x clock x FLOP/cycle of two fused multiply-add units as wide as
     the widest vector extension (Intel's AVX-512: 512 bits; AMD runs AVX-512 on 256-bit units)."""
-    from benchmarks._common import _cpuinfo, vector_isa
-
-    fields = _cpuinfo()
+    fields = cpuinfo()
     try:
         mhz = float(fields["cpu MHz"])
     except (KeyError, ValueError):

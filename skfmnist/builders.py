@@ -181,7 +181,7 @@ def training_targets(model, labels, n_classes):
     the categorical cross-entropy, else unchanged. Follows the model, not the estimator's current
     parameters, so a warm-started fit keeps its first loss."""
     if isinstance(model.loss, keras.losses.CategoricalCrossentropy):
-        return np.eye(n_classes, dtype=np.float32)[np.asarray(labels, dtype=np.intp).ravel()]
+        return keras.utils.to_categorical(np.ravel(labels), n_classes).astype(np.float32)
     return labels
 
 
