@@ -3,6 +3,7 @@
 import json
 
 from benchmarks._common import vector_isa
+from benchmarks.run import _seeds
 
 from ._subprocess import run_python
 
@@ -21,6 +22,13 @@ def test_quick_benchmark_compares_skfmnist_with_plain_keras(tmp_path):
     assert result["machine"]["vector_isa"] in output  # two "AMD EPYC"s can differ 2x in speed
     assert rows["mlp_simple"]["fit_seconds_each"] == [rows["mlp_simple"]["fit_s"]]
     assert rows["mlp_simple"]["peak_rss_mib"] > 100
+
+
+def test_headline_rows_take_the_requested_number_of_seeds():
+    assert _seeds("best_cnn", quick=False, headline_seeds=1) == [0]
+    assert _seeds("default_cnn", quick=False, headline_seeds=2) == [0, 1]
+    assert _seeds("mlp_simple", quick=False, headline_seeds=1) == [0, 0, 0]  # timed, not seeded
+    assert _seeds("default_cnn", quick=True, headline_seeds=2) == [0]
 
 
 def test_vector_isa_names_the_widest_extension():
