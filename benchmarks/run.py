@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from benchmarks._common import RESULTS, cpuinfo, machine, peak_rss_mib, vector_isa, write_results
+from benchmarks._common import RESULTS, cpuinfo, machine, peak_rss_mib, write_results
 
 # name -> (kind, seeds, repeats): kind is "skfmnist", "keras" or "sklearn"
 CONFIGS = {
@@ -179,16 +179,17 @@ def run_one(name, seed, epochs):
 def _cpu_peak_gflops():
     """Nominal fp32 peak: cores x clock x FLOP/cycle of two fused multiply-add units as wide as
     the widest vector extension (Intel's AVX-512: 512 bits; AMD runs AVX-512 on 256-bit units)."""
-    fields = cpuinfo()
     try:
-        mhz = float(fields["cpu MHz"])
+        mhz = float(cpuinfo()["cpu MHz"])
     except (KeyError, ValueError):
         return None
-    isa = vector_isa(set(fields.get("flags", "").split()))
-    full_width_512 = isa.startswith(("AVX-512", "AMX")) and fields.get("vendor_id") == "GenuineIntel"
+    host = machine()
+    isa = host["vector_isa"]
+    intel = host["cpu_id"].startswith("GenuineIntel")
+    full_width_512 = intel and isa.startswith(("AVX-512", "AMX"))
     bits = 512 if full_width_512 else 256 if isa != "SSE or none" else 128
     flops_per_cycle = 2 * 2 * bits // 32  # two FMA units, 2 FLOPs per fp32 lane
-    return machine()["cores"] * mhz * 1e6 * flops_per_cycle / 1e9
+    return host["cores"] * mhz * 1e6 * flops_per_cycle / 1e9
 
 
 def _spawn(name, seed, epochs):
@@ -231,7 +232,9 @@ def _side_by_side(names):
 def _seeds(name, quick, headline_seeds):
     if quick:
         return [0]
-    return list(range(headline_seeds)) if name in HEADLINE else [0, 0, 0] if name in SHORT else [0]
+    if name in HEADLINE:
+        return list(range(headline_seeds))
+    return [0, 0, 0] if name in SHORT else [0]
 
 
 def main(argv=None):
