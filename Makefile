@@ -13,21 +13,24 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 demo: data
 	$(BIN)/skfmnist train --model cnn --out cnn-demo --report
 
+# Two pytest workers with one TensorFlow thread each keep both cores busy; a worker takes whole
+# test modules (--dist loadfile), so each module's fitted-model fixtures are built once.
 test: data
-	$(BIN)/python -m pytest tests skfmnist --doctest-modules -q --durations=10
+	SKFMNIST_NUM_THREADS=1 $(BIN)/python -m pytest tests skfmnist --doctest-modules -q \
+	  --durations=15 -n 2 --dist loadfile
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dask,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dask,docs,export]"
 	touch $@
 
 # The dataset: an existing copy (data_home, Keras's cache, Debian's package), else Debian's
 # package where apt-get exists, else the official download. Verified and cached either way.
 data: install
-	@$(BIN)/python -c "from skfmnist.datasets import find_fashion_mnist as f; raise SystemExit(f() is None)" \
+	@$(BIN)/python -c "from skfmnist._datasets import find_fashion_mnist as f; raise SystemExit(f() is None)" \
 	  || ! command -v apt-get >/dev/null \
 	  || $(SUDO) sh -c 'apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist' \
 	  || echo "apt-get could not install dataset-fashion-mnist; downloading the official files instead"

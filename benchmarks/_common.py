@@ -50,7 +50,7 @@ def cpuinfo():
 
 
 def versions():
-    from skfmnist.persistence import library_versions
+    from skfmnist._persistence import library_versions
 
     return library_versions()
 

@@ -9,8 +9,7 @@ rate at the lowest loss.
 
 from sklearn.pipeline import make_pipeline
 
-from skfmnist import FashionCNN, ImagePreprocessor, fetch_fashion_mnist
-from skfmnist.plotting import find_learning_rate
+from skfmnist import FashionCNN, ImagePreprocessor, fetch_fashion_mnist, find_learning_rate
 
 N_TRAIN = 4000
 

@@ -7,10 +7,9 @@ absence here, so that a future scikeras release that fixes one makes its test fa
 workaround can be dropped.
 
 What skfmnist keeps from scikeras: the ``fit``/``partial_fit``/``predict``/``predict_proba``
-orchestration, label encoding (string labels), ``class_weight``, ``warm_start`` and callbacks.
+orchestration, label encoding (string labels), ``class_weight`` and ``warm_start``. The training
+and prediction loop itself is skfmnist's own (``_base.py``).
 """
-
-import warnings
 
 import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier
@@ -18,10 +17,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _keras_archive
-from .callbacks import BestWeights
 from ._images import reject_sparse
 
 _MAX_SEED = np.iinfo(np.int32).max // 2  # room for the offsets derived from one seed
@@ -46,10 +44,9 @@ class _ClassifierMixinFirst(type):
 class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
     """``KerasClassifier`` that behaves like a scikit-learn classifier.
 
-    Subclasses implement ``_keras_build_fn(meta)`` (using ``self._seed``), and
-    ``_keras_fit_inputs(X, y, sample_weight, seed)`` returning the keyword arguments for
-    ``keras.Model.fit`` (``x``: the seeded training dataset, ``validation_data``, extra
-    ``callbacks``) plus ``monitor``, the logged loss whose best epoch an interrupted fit keeps.
+    Subclasses implement ``_keras_build_fn(meta)`` (building with the seed ``self._seed``) and
+    ``fit_loop(X, y, sample_weight, *, epochs, initial_epoch, **kwargs)``, which trains the
+    network with every random part seeded explicitly (see defect 3).
     """
 
     # Defect 1 (tags): KerasClassifier declares its tags through the pre-1.6 ``_more_tags``, which
@@ -92,27 +89,7 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
         return self._keras_build_fn(meta=self._get_metadata())
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        fit_inputs = self._keras_fit_inputs(X, y, sample_weight, seed=self._seed + initial_epoch)
-        best = BestWeights(fit_inputs.pop("monitor"))
-        callbacks = list(self._fit_callbacks) + fit_inputs.pop("callbacks", []) + [best]
-        try:
-            records = self.model_.fit(
-                epochs=initial_epoch + epochs,
-                initial_epoch=initial_epoch,
-                verbose=self.verbose,
-                callbacks=callbacks,
-                shuffle=False,  # the seeded dataset from _keras_fit_inputs does the shuffling
-                **fit_inputs,
-                **kwargs,
-            ).history
-        except KeyboardInterrupt:
-            # Like skorch: Ctrl-C ends training, not the program, and loses no finished epoch.
-            records = self.model_.history.history
-            warnings.warn(best.restore_after_interrupt(self.model_), UserWarning, stacklevel=4)
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
-            self.history_ = {}
-        for key, values in records.items():
-            self.history_.setdefault(key, []).extend(float(value) for value in values)
+        self.fit_loop(X, y, sample_weight, epochs=epochs, initial_epoch=initial_epoch, **kwargs)
 
     # Defect 4 (input validation): scikeras's own ``_validate_data`` accepts sparse matrices,
     # object arrays and n-d input, never records ``feature_names_in_`` and checks the feature
@@ -139,10 +116,6 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
     # predicting before fit raises a message without the fix. Fitted means "has a model".
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
-
-    def _predict_raw(self, X, **kwargs):
-        check_is_fitted(self)
-        return super()._predict_raw(X, **kwargs)
 
     # Defect 8 (one-row probabilities): for a single sample, KerasClassifier.predict_proba
     # returns shape (n_classes,) instead of (1, n_classes), which breaks callers that index

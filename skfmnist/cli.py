@@ -4,7 +4,9 @@ Only argparse is imported until a command runs, so ``skfmnist --help`` answers a
 """
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,6 +25,16 @@ def _parse_value(text):
     except json.JSONDecodeError:
         return text  # a bare word, e.g. optimizer=sgd
     return tuple(value) if isinstance(value, list) else value
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expects a positive number of images, got {text!r}")
+    return value
 
 
 def _parse_params(pairs):
@@ -60,44 +72,77 @@ def _make_estimator(model, preset, params):
 
 
 def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False):
-    """metrics.json, classification_report.txt and the PNG plots (and report.html)."""
+    """metrics.json, classification_report.txt and the PNG plots (and report.html), from one
+    prediction of the test set."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sklearn.metrics import accuracy_score, classification_report
+    from sklearn.metrics import classification_report
 
     from skfmnist import CLASS_NAMES, plotting
 
     y_pred = clf.predict(X_test)
-    per_class = classification_report(y_test, y_pred, target_names=CLASS_NAMES, digits=4,
-                                      output_dict=True)
+    scores = classification_report(y_test, y_pred, target_names=CLASS_NAMES, digits=4,
+                                   output_dict=True)
     metrics = {
-        "accuracy": accuracy_score(y_test, y_pred),
+        "accuracy": scores["accuracy"],
         "n_test": len(y_test),
         "fit_seconds": fit_seconds,
-        "per_class": {name: per_class[name] for name in CLASS_NAMES},
+        "per_class": {name: scores[name] for name in CLASS_NAMES},
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    text = classification_report(y_test, y_pred, target_names=CLASS_NAMES, digits=4)
+    text = _report_text(scores, CLASS_NAMES)
     (out / "classification_report.txt").write_text(text)
     figures = {
-        "confusion_matrix.png": plotting.plot_confusion_matrix(clf, X_test, y_test).figure_,
+        "confusion_matrix.png": plotting.plot_confusion_matrix(
+            None, None, y_test, y_pred=y_pred).figure_,
         "predictions.png": plotting.plot_predictions(clf, X_test, y_test),
     }
-    if getattr(clf.steps[-1][1], "history_", None):
+    if hasattr(clf[-1], "history_"):
         figures["history.png"] = plotting.plot_history(clf)
     for name, figure in figures.items():
         figure.savefig(out / name, dpi=110)
         plt.close(figure)
     if report:
-        from skfmnist.report import write_report
+        from skfmnist._report import write_report
 
         write_report(out / "report.html", metrics, text, [out / name for name in figures])
     print(text)
     fit = f"fit: {fit_seconds:.0f} s; " if fit_seconds is not None else ""
     print(f"{fit}test accuracy: {metrics['accuracy']:.4f}; files written to {out}/")
     return metrics
+
+
+def _report_text(scores, class_names):
+    """The classification report's text table, from its dict (computed once)."""
+    width = max(len(name) for name in (*class_names, "weighted avg"))
+    lines = [f"{'':>{width}}  precision    recall  f1-score   support", ""]
+    row = "{:>{w}}  {:>9.4f} {:>9.4f} {:>9.4f} {:>9}"
+    for name in (*class_names, "macro avg", "weighted avg"):
+        if name == "macro avg":
+            support = int(scores[name]["support"])
+            lines += ["", f"{'accuracy':>{width}}  {'':>9} {'':>9} "
+                          f"{scores['accuracy']:>9.4f} {support:>9}"]
+        values = scores[name]
+        lines.append(row.format(name, values["precision"], values["recall"],
+                                values["f1-score"], int(values["support"]), w=width))
+    return "\n".join(lines) + "\n"
+
+
+def _writable_folder(path, option):
+    """Create ``path`` (a folder) and prove it writable, before any long work starts."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{option} {folder} is a file, not a folder; name a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".skfmnist-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise CommandError(f"{option} {folder} is not writable ({exc.strerror or exc})") from None
+    return folder
 
 
 def cmd_train(args):
@@ -111,6 +156,7 @@ def cmd_train(args):
     params.setdefault("random_state", args.seed)
     estimator = _make_estimator(args.model, args.preset, params)
     estimator.set_params(verbose=1)
+    out = _writable_folder(args.out, "--out")
     X_train, y_train = _load_split("train", args.subset)
     X_test, y_test = _load_split("test")
     clf = make_pipeline(ImagePreprocessor(), estimator)
@@ -119,8 +165,6 @@ def cmd_train(args):
     clf.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
     estimator.set_params(verbose=0)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     save(clf, out / MODEL_FILE)
     _write_evaluation(clf, X_test, y_test, out, fit_seconds, args.report)
 
@@ -139,37 +183,38 @@ def _load_model(path):
 def cmd_evaluate(args):
     from sklearn.pipeline import Pipeline, make_pipeline
 
+    model = Path(args.model)
+    out = _writable_folder(args.out or (model if model.is_dir() else model.parent), "--out")
     clf = _load_model(args.model)
     if not isinstance(clf, Pipeline):
         clf = make_pipeline(clf)
     X_test, y_test = _load_split("test")
-    model = Path(args.model)
-    out = Path(args.out) if args.out else model if model.is_dir() else model.parent
-    out.mkdir(parents=True, exist_ok=True)
     _write_evaluation(clf, X_test, y_test, out, report=args.report)
 
 
 def cmd_predict(args):
-    from skfmnist.datasets import label_names
-    from skfmnist.imageio import read_images
+    from skfmnist._datasets import label_names
+    from skfmnist._imageio import read_images
 
     clf = _load_model(args.model)
-    images, notes = read_images(args.images)
+    images, names, notes = read_images(args.images)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     probabilities = clf.predict_proba(images)
-    names = label_names(clf.classes_)
-    for name, row in zip(_image_names(args.images, len(images)), probabilities):
+    classes = label_names(clf.classes_)
+    for name, row in zip(names, probabilities):
         best = int(row.argmax())
-        print(f"{name}: {names[best]} ({row[best]:.1%})")
+        print(f"{name}: {classes[best]} ({row[best]:.1%})")
 
 
-def _image_names(paths, n_images):
-    """One name per image: the file name, or ``file.npy[i]`` for the rows of an array."""
-    if all(not path.endswith(".npy") for path in paths):
-        return list(paths)
-    return [f"image {i}" for i in range(n_images)] if len(paths) > 1 else \
-        [f"{paths[0]}[{i}]" for i in range(n_images)]
+def cmd_export(args):
+    from skfmnist import export
+
+    target = Path(args.out)
+    _writable_folder(target.parent, "OUT's folder")
+    export(_load_model(args.model), target, format=args.format)
+    print(f"wrote {target} ({args.format}): input 'images', float32 (n, pixels), raw 0-255 "
+          "grey levels; output class probabilities")
 
 
 def cmd_search(args):
@@ -185,6 +230,10 @@ def cmd_search(args):
         raise CommandError(f"--grid is not valid JSON ({exc.msg}): {args.grid}") from None
     if not isinstance(grid, dict) or not grid:
         raise CommandError('--grid must be a JSON object such as \'{"kernel_size": [3, 5]}\'')
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise CommandError(f'--grid: "{key}" must map to a list of values to try, e.g. '
+                               f'{{"{key}": [{json.dumps(values)}]}}; got {json.dumps(values)}')
     params = _parse_params(args.param)
     if args.epochs is not None:
         params["epochs"] = args.epochs
@@ -217,14 +266,16 @@ def cmd_search(args):
 def cmd_info(args):
     import platform
 
-    from skfmnist.datasets import candidate_dirs, find_fashion_mnist
-    from skfmnist.persistence import library_versions
+    from skfmnist._datasets import candidate_dirs, find_fashion_mnist
+    from skfmnist._persistence import library_versions
 
     for name, version in library_versions().items():
         print(f"{name:>12}: {version}")
     found = find_fashion_mnist()
     print(f"{'dataset':>12}: {found if found else 'not found; searched ' + ', '.join(map(str, candidate_dirs()))}")
-    import tensorflow as tf
+    from skfmnist._tf import import_tensorflow
+
+    tf = import_tensorflow()
 
     gpus = tf.config.list_physical_devices("GPU")
     print(f"{'GPU':>12}: {', '.join(g.name for g in gpus) if gpus else 'none visible'}")
@@ -234,6 +285,8 @@ def cmd_info(args):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skfmnist", description="Fashion-MNIST classifiers (Keras) the scikit-learn way.")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up log and full tracebacks")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_training_options(sub):
@@ -241,7 +294,8 @@ def build_parser():
         sub.add_argument("--param", action="append", metavar="KEY=VALUE",
                          help="estimator parameter, value as JSON or a word; repeatable")
         sub.add_argument("--epochs", type=int, help="shortcut for --param epochs=N")
-        sub.add_argument("--subset", type=int, metavar="N", help="use the first N training images")
+        sub.add_argument("--subset", type=_positive_int, metavar="N",
+                         help="use the first N training images")
         sub.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
 
     train = commands.add_parser("train", help="train on Fashion-MNIST, write model, metrics, plots")
@@ -259,8 +313,15 @@ def build_parser():
 
     predict = commands.add_parser("predict", help="classify PNG/JPEG images or a .npy array")
     predict.add_argument("model", help="model file or the folder of a `train` run")
-    predict.add_argument("images", nargs="+", help="image files (any size/colour) or .npy")
+    predict.add_argument("images", nargs="+",
+                         help="image files (any size/colour), .npy arrays, or folders of them")
     predict.set_defaults(func=cmd_predict)
+
+    export = commands.add_parser("export", help="write a model as ONNX for serving")
+    export.add_argument("model", help="model file or the folder of a `train` run")
+    export.add_argument("out", help="the file to write, e.g. model.onnx")
+    export.add_argument("--format", choices=("onnx",), default="onnx")
+    export.set_defaults(func=cmd_export)
 
     search = commands.add_parser("search", help="grid search with cross-validation")
     add_training_options(search)
@@ -276,15 +337,44 @@ def build_parser():
     return parser
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null: TensorFlow's C++ start-up lines (oneDNN, absl)
+    ignore TF_CPP_MIN_LOG_LEVEL and are written before any Python logging is configured."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _start_tensorflow_quietly():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _native_stderr_silenced():
+        from skfmnist._tf import import_tensorflow
+
+        import_tensorflow().constant(0.0).numpy()  # the first op prints the rest
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
+        if not args.verbose:
+            _start_tensorflow_quietly()
         args.func(args)
     except KeyboardInterrupt:
         print("skfmnist: interrupted", file=sys.stderr)
         return 130
-    except (CommandError, ValueError, TypeError, OSError, ImportError) as exc:  # one line each
-        message = " ".join(str(exc).split()) or type(exc).__name__
+    except Exception as exc:  # noqa: BLE001  (a command line reports every failure as one line)
+        if args.verbose:
+            raise
+        message = " ".join(str(exc).split())[:400] or type(exc).__name__
+        if not isinstance(exc, (CommandError, ValueError, TypeError, OSError)):
+            message = f"{type(exc).__name__}: {message} (run with --verbose for details)"
         print(f"skfmnist: error: {message}", file=sys.stderr)
         return 2
     return 0

@@ -6,15 +6,16 @@ Display object like scikit-learn's, and never calls ``plt.show()``: it works hea
 
 import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
+from sklearn.pipeline import Pipeline
 
-from .datasets import label_names
+from ._datasets import label_names
+from ._images import images_from_rows
 
 __all__ = [
-    "LearningRateFinder",
-    "find_learning_rate",
     "plot_confusion_matrix",
     "plot_feature_maps",
     "plot_history",
+    "plot_learning_rate_finder",
     "plot_predictions",
     "plot_probabilities",
     "plot_samples",
@@ -32,19 +33,21 @@ def _new_axes(ax, figsize):
     return fig, ax
 
 
-def _as_images(X):
-    """(n, h, w) images from flat rows of square images or stacks."""
-    X = np.asarray(X)
-    if X.ndim == 4:
-        X = X[..., 0]
-    if X.ndim == 2:
-        side = int(round(np.sqrt(X.shape[1])))
-        if side * side != X.shape[1]:
-            raise ValueError(f"Cannot show rows of {X.shape[1]} pixels as square images.")
-        X = X.reshape(len(X), side, side)
-    if X.ndim != 3:
-        raise ValueError(f"Expected images as (n, pixels), (n, h, w) or (n, h, w, 1); got {X.shape}.")
-    return X
+def _last_step(estimator):
+    """The estimator itself, or the last step of a pipeline."""
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+
+
+def _batch_of_one(image):
+    """One image, given as (pixels,), (h, w), (h, w, 1) or a batch of one, as a batch of one."""
+    image = np.asarray(image)
+    single = (image.ndim == 1 or (image.ndim == 2 and image.shape[0] != 1)
+              or (image.ndim == 3 and image.shape[-1] == 1 and image.shape[0] != 1))
+    batch = image[np.newaxis] if single else image
+    if len(batch) != 1 or batch.ndim not in (2, 3, 4):
+        raise ValueError(f"plot_probabilities takes one image (or a batch of one), got an array "
+                         f"of shape {image.shape}.")
+    return batch
 
 
 def _montage(ax, images, n_cols, titles=None, colors=None, cmap="gray_r"):
@@ -86,7 +89,7 @@ def plot_samples(X, y=None, *, n_images=25, n_cols=5, class_names=None, ax=None)
     -------
     fig : matplotlib Figure
     """
-    images = _as_images(X)[:n_images]
+    images = images_from_rows(X)[:n_images]
     titles = None if y is None else label_names(np.asarray(y)[:n_images], class_names)
     fig, ax = _new_axes(ax, (1.5 * n_cols, 1.8 * np.ceil(len(images) / n_cols)))
     _montage(ax, images, n_cols, titles)
@@ -120,7 +123,7 @@ def plot_predictions(estimator, X, y, *, n_images=25, n_cols=5, class_names=None
               for p, t, ok in zip(predicted_names, true_names, correct)]
     colors = [_CORRECT if ok else _WRONG for ok in correct]
     fig, ax = _new_axes(ax, (1.6 * n_cols, 2.0 * np.ceil(len(y) / n_cols)))
-    _montage(ax, _as_images(X), n_cols, titles, colors)
+    _montage(ax, images_from_rows(X), n_cols, titles, colors)
     ax.set_title(f"{int(correct.sum())} of {len(y)} correct", fontsize=9)
     return fig
 
@@ -151,10 +154,7 @@ def plot_history(estimator_or_history, *, metrics=("loss", "accuracy"), ax=None)
     """
     import matplotlib.pyplot as plt
 
-    estimator = estimator_or_history
-    if hasattr(estimator, "steps"):
-        estimator = estimator.steps[-1][1]
-    history = _history_of(estimator)
+    history = _history_of(_last_step(estimator_or_history))
     if ax is None:
         fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5),
                                  layout="constrained", squeeze=False)
@@ -174,14 +174,16 @@ def plot_history(estimator_or_history, *, metrics=("loss", "accuracy"), ax=None)
     return fig
 
 
-def plot_confusion_matrix(estimator, X, y, *, normalize=None, class_names=None, ax=None):
+def plot_confusion_matrix(estimator, X, y, *, normalize=None, class_names=None, y_pred=None,
+                          ax=None):
     """Confusion matrix with class names, as counts or normalised.
 
     Parameters
     ----------
-    estimator : fitted classifier or pipeline
-    X : array-like
-        Images in the form the estimator takes.
+    estimator : fitted classifier or pipeline, or None
+        Predicts ``X``; may be None when ``y_pred`` is given.
+    X : array-like or None
+        Images in the form the estimator takes; unused when ``y_pred`` is given.
     y : array-like of shape (n,)
         True labels.
     normalize : {"true", "pred", "all"} or None, default=None
@@ -189,18 +191,21 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, class_names=None, 
     class_names : sequence of str, default=None
         Display names for the classes; defaults to :data:`~skfmnist.CLASS_NAMES` for the 10
         integer Fashion-MNIST labels, else the labels themselves.
+    y_pred : array-like of shape (n,), default=None
+        Predictions already made, so that the test set is not predicted again.
     ax : Axes, default=None
 
     Returns
     -------
     display : sklearn.metrics.ConfusionMatrixDisplay
     """
-    labels = np.unique(np.concatenate([np.asarray(y), estimator.predict(X)]))
-    names = label_names(labels, class_names)
+    y = np.asarray(y)
+    y_pred = estimator.predict(X) if y_pred is None else np.asarray(y_pred)
+    labels = np.unique(np.concatenate([y, y_pred]))
     fig, ax = _new_axes(ax, (8, 7))
-    return ConfusionMatrixDisplay.from_estimator(
-        estimator, X, y, labels=labels, display_labels=names, normalize=normalize, ax=ax,
-        xticks_rotation=45, cmap="Blues", colorbar=False,
+    return ConfusionMatrixDisplay.from_predictions(
+        y, y_pred, labels=labels, display_labels=label_names(labels, class_names),
+        normalize=normalize, ax=ax, xticks_rotation=45, cmap="Blues", colorbar=False,
         values_format=".2f" if normalize else "d",
     )
 
@@ -211,8 +216,8 @@ def plot_probabilities(estimator, image, *, class_names=None, ax=None):
     Parameters
     ----------
     estimator : fitted classifier or pipeline with ``predict_proba``
-    image : array-like of shape (pixels,), (h, w) or (h, w, 1)
-        One image in the form the estimator takes.
+    image : array-like of shape (pixels,), (h, w), (h, w, 1) or a batch of one of those
+        One image in the form the estimator takes (``X_test[0]`` or ``X_test[:1]``).
     class_names : sequence of str, default=None
     ax : pair of Axes, default=None
         (image Axes, bar-chart Axes); a new figure if None.
@@ -223,18 +228,16 @@ def plot_probabilities(estimator, image, *, class_names=None, ax=None):
     """
     import matplotlib.pyplot as plt
 
-    image = np.asarray(image)
-    probabilities = estimator.predict_proba(image[np.newaxis])[0]
-    names = label_names(getattr(estimator, "classes_", np.arange(len(probabilities))),
-                         class_names)
+    batch = _batch_of_one(image)
+    probabilities = estimator.predict_proba(batch)[0]
+    names = label_names(_last_step(estimator).classes_, class_names)
     if ax is None:
         fig, (ax_image, ax_bars) = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained",
                                                 width_ratios=(1, 1.6))
     else:
         ax_image, ax_bars = ax
         fig = ax_image.figure
-    ax_image.imshow(_as_images(image.reshape(1, -1) if image.ndim == 1 else image[np.newaxis])[0],
-                    cmap="gray_r")
+    ax_image.imshow(images_from_rows(batch)[0], cmap="gray_r")
     ax_image.axis("off")
     best = int(np.argmax(probabilities))
     ax_image.set_title(f"{names[best]} ({probabilities[best]:.0%})")
@@ -249,14 +252,12 @@ def plot_probabilities(estimator, image, *, class_names=None, ax=None):
 
 
 def _fitted_cnn(estimator):
-    from .estimators import FashionCNN
+    from ._estimators import FashionCNN
 
-    steps = getattr(estimator, "steps", [(None, estimator)])
-    cnn = steps[-1][1]
+    cnn = _last_step(estimator)
     if not isinstance(cnn, FashionCNN) or not hasattr(cnn, "model_"):
         raise ValueError("plot_feature_maps needs a fitted FashionCNN (or a pipeline ending in one).")
-    preprocess = steps[:-1]
-    return cnn, preprocess
+    return cnn, estimator[:-1] if isinstance(estimator, Pipeline) else None
 
 
 def plot_feature_maps(estimator, X, *, layers=None, n_maps=8, ax=None):
@@ -270,7 +271,7 @@ def plot_feature_maps(estimator, X, *, layers=None, n_maps=8, ax=None):
         applied).
     layers : list of str, default=None
         Names of layers to show (see ``estimator.summary()``); defaults to the activation after
-        each convolution.
+        each convolution (``block<i>_act<j>``).
     n_maps : int, default=8
         Channels shown per layer.
     ax : Axes, default=None
@@ -283,11 +284,11 @@ def plot_feature_maps(estimator, X, *, layers=None, n_maps=8, ax=None):
     import keras
 
     cnn, preprocess = _fitted_cnn(estimator)
-    for _, step in preprocess:
-        X = step.transform(X)
+    if preprocess is not None:
+        X = preprocess.transform(X)
     X = cnn._validate_data(X)[0]
     model = cnn.model_
-    names = layers or [layer.name for layer in model.layers if "_relu" in layer.name]
+    names = layers or [layer.name for layer in model.layers if "_act" in layer.name]
     unknown = sorted(set(names) - {layer.name for layer in model.layers})
     if unknown:
         raise ValueError(f"Unknown layers {unknown}; see estimator.summary() for the names.")
@@ -307,87 +308,27 @@ def plot_feature_maps(estimator, X, *, layers=None, n_maps=8, ax=None):
     return fig
 
 
-class LearningRateFinder:
-    """Result of :func:`find_learning_rate`: losses against exponentially growing rates.
-
-    Attributes
-    ----------
-    learning_rates : ndarray
-        The learning rate of each training step.
-    losses : ndarray
-        The training loss after each step (exponentially smoothed).
-    suggested_learning_rate : float
-        A tenth of the rate at the lowest loss: fast, but safely below where training
-        diverges.
-    """
-
-    def __init__(self, learning_rates, losses):
-        self.learning_rates = np.asarray(learning_rates)
-        self.losses = np.asarray(losses)
-        self.suggested_learning_rate = float(self.learning_rates[np.argmin(self.losses)] / 10)
-
-    def plot(self, ax=None):
-        """Loss against learning rate (log scale), with the suggestion marked; returns the Figure."""
-        fig, ax = _new_axes(ax, (6, 4))
-        ax.plot(self.learning_rates, self.losses)
-        ax.set_xscale("log")
-        ax.axvline(self.suggested_learning_rate, color=_WRONG, linestyle="--",
-                   label=f"suggested {self.suggested_learning_rate:.1e}")
-        ax.set_xlabel("learning rate")
-        ax.set_ylabel("training loss (smoothed)")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        return fig
-
-
-def find_learning_rate(estimator, X, y, *, min_lr=1e-6, max_lr=1.0, epochs=1, smoothing=0.9):
-    """Learning-rate range test: grow the rate exponentially per step, record the loss.
-
-    Trains a clone of ``estimator`` (nothing of the original changes) from ``min_lr`` to
-    ``max_lr`` over ``epochs`` epochs of ``X``, and stops early once the loss explodes.
+def plot_learning_rate_finder(finder, *, ax=None):
+    """Loss against learning rate (log scale) of a :func:`~skfmnist.find_learning_rate` run,
+    with the suggested rate marked.
 
     Parameters
     ----------
-    estimator : FashionMLP, FashionCNN, or a pipeline ending in one
-    X, y : array-like
-        Training data, in the form the estimator takes.
-    min_lr, max_lr : float, default=1e-6, 1.0
-        The range of learning rates.
-    epochs : int, default=1
-        Epochs over which the rate grows from ``min_lr`` to ``max_lr``.
-    smoothing : float, default=0.9
-        Exponential smoothing of the per-step loss.
+    finder : LearningRateFinder
+        What :func:`~skfmnist.find_learning_rate` returned.
+    ax : Axes, default=None
 
     Returns
     -------
-    finder : LearningRateFinder
-        ``learning_rates``, ``losses``, ``suggested_learning_rate`` and ``.plot()``.
+    fig : matplotlib Figure
     """
-    import keras
-    from sklearn.base import clone
-
-    probe = clone(estimator)
-    network = probe.steps[-1][1] if hasattr(probe, "steps") else probe
-    n_train = len(X)
-    steps = epochs * int(np.ceil(n_train / network.batch_size))
-    rates, losses = [], []
-
-    class RangeTest(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            step = len(rates)
-            rate = min_lr * (max_lr / min_lr) ** (step / max(steps - 1, 1))
-            self.model.optimizer.learning_rate.assign(rate)
-            rates.append(rate)
-
-        def on_train_batch_end(self, batch, logs=None):
-            loss = float(logs["loss"])
-            smoothed = loss if not losses else smoothing * losses[-1] + (1 - smoothing) * loss
-            losses.append(smoothed)
-            if not np.isfinite(smoothed) or smoothed > 4 * min(losses):
-                self.model.stop_training = True
-
-    network.set_params(epochs=epochs, learning_rate=min_lr, lr_schedule="constant",
-                       early_stopping=False, validation_split=0.0, callbacks=[RangeTest()],
-                       verbose=0)
-    probe.fit(X, y)
-    return LearningRateFinder(rates[:len(losses)], losses)
+    fig, ax = _new_axes(ax, (6, 4))
+    ax.plot(finder.learning_rates, finder.losses)
+    ax.set_xscale("log")
+    ax.axvline(finder.suggested_learning_rate, color=_WRONG, linestyle="--",
+               label=f"suggested {finder.suggested_learning_rate:.1e}")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("training loss (smoothed)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig

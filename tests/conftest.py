@@ -35,8 +35,9 @@ def tiny_mlp():
     from skfmnist import FashionMLP
 
     def make(**params):
-        return FashionMLP(**{"hidden_layer_sizes": (64,), "lr_schedule": "constant", "epochs": 2,
-                             "random_state": 0, **params})
+        # The default learning-rate schedule (cosine), so that tests cover what users get.
+        return FashionMLP(**{"hidden_layer_sizes": (64,), "epochs": 2, "random_state": 0,
+                             **params})
 
     return make
 

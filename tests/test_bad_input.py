@@ -34,8 +34,8 @@ def test_colour_images(estimator):
         estimator.fit(np.zeros((4, 28, 28, 3)), [0, 1, 0, 1])
 
 
-def test_non_square_flat_length():
-    with pytest.raises(ValueError, match="780 features per row, which is not a square number"):
+def test_non_square_flat_length_warns_naming_the_parameter():
+    with pytest.warns(UserWarning, match="rows of 780 pixels are not square images.*image_shape"):
         ImagePreprocessor().fit(np.zeros((2, 780)))
 
 
@@ -64,9 +64,13 @@ def test_already_scaled_images_warn():
         ImagePreprocessor().fit(RAW / 255.0)
 
 
-def test_unknown_labels_at_score(fitted_mlp):
-    with pytest.raises(ValueError, match=r"labels not seen during fit: \[7\]"):
-        fitted_mlp.score(RAW[:3] / 255, [0, 1, 7])
+def test_unknown_labels_at_score_count_as_errors_with_a_warning(fitted_mlp):
+    from sklearn.metrics import accuracy_score
+
+    X, y = RAW[:20] / 255, np.r_[LABELS[:19], 7]
+    with pytest.warns(UserWarning, match=r"labels not seen during fit: \[7\]; they count as"):
+        score = fitted_mlp.score(X, y)
+    assert score == accuracy_score(y, fitted_mlp.predict(X))
 
 
 def test_single_class():
@@ -115,5 +119,31 @@ def test_invalid_parameter_value():
 
 def test_architecture_too_deep_for_the_images():
     cnn = FashionCNN(conv_filters=(4, 4, 4, 4), kernel_size=5, padding="valid", epochs=1)
-    with pytest.raises(ValueError, match="does not fit 28x28 images.*padding='same'"):
+    with pytest.raises(ValueError, match="does not fit 28x28 images: convolution 3 .*padding='same'"):
         cnn.fit(RAW / 255, LABELS)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"conv_filters": ("a",)}, r"conv_filters must hold positive integers.*'a' is not one"),
+    ({"conv_filters": (0,)}, r"conv_filters must hold positive integers.*0 is not one"),
+    ({"conv_filters": ()}, "conv_filters needs at least one layer size"),
+    ({"dense_units": (64, -1)}, r"dense_units must hold positive integers.*-1 is not one"),
+])
+def test_layer_sizes_are_checked_element_by_element(params, message):
+    with pytest.raises(ValueError, match=message):
+        FashionCNN(epochs=1, **params).fit(RAW / 255, LABELS)
+
+
+def test_hidden_layer_sizes_are_checked_element_by_element():
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes must hold positive integers.*2.5"):
+        FashionMLP(hidden_layer_sizes=(16, 2.5), epochs=1).fit(RAW / 255, LABELS)
+
+
+def test_validation_split_leaving_nothing_names_the_parameter():
+    with pytest.raises(ValueError, match=r"validation_split=0.999 holds out 40 of 40 rows"):
+        FashionMLP(validation_split=0.999, epochs=1).fit(RAW / 255, LABELS)
+
+
+def test_constructor_parameters_are_keyword_only():
+    with pytest.raises(TypeError):
+        FashionCNN((8, 16))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skfmnist import builders
+from skfmnist import _builders as builders
 
 
 def _weights(model):
@@ -63,12 +63,14 @@ def test_regularisation_is_attached():
     assert regularizer.l1 == pytest.approx(1e-3) and regularizer.l2 == pytest.approx(1e-2)
 
 
-@pytest.mark.parametrize("name, momentum", [("adam", None), ("sgd", 0.9), ("rmsprop", None)])
-def test_optimizers(name, momentum):
+@pytest.mark.parametrize("name, class_name", [("adam", "Adam"), ("sgd", "SGD"),
+                                              ("rmsprop", "RMSprop")])
+def test_optimizers(name, class_name):
     optimizer = builders.make_optimizer(name, 0.01)
+    assert type(optimizer).__name__ == class_name
     assert float(optimizer.learning_rate) == pytest.approx(0.01)
-    if momentum is not None:
-        assert optimizer.momentum == momentum and optimizer.nesterov
+    if name == "sgd":
+        assert optimizer.momentum == 0.9 and optimizer.nesterov
 
 
 @pytest.mark.parametrize(

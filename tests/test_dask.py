@@ -25,7 +25,7 @@ def make_search():
 
 
 def _tensorflow_threads():
-    from skfmnist import estimators  # noqa: F401
+    from skfmnist import FashionCNN  # noqa: F401
     import tensorflow as tf
 
     return tf.config.threading.get_intra_op_parallelism_threads()

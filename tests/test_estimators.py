@@ -158,9 +158,10 @@ def test_grid_search_and_kfold_cross_validation_on_the_pipeline(small_split, tin
     X_train, y_train, _, _ = small_split
     X, y = X_train[:900], y_train[:900]
     pipe = make_pipeline(ImagePreprocessor(), tiny_cnn(epochs=1))
-    search = GridSearchCV(pipe, {"fashioncnn__epochs": [1, 2]}, cv=KFold(3)).fit(X, y)
-    assert search.best_params_["fashioncnn__epochs"] in (1, 2)
-    assert search.cv_results_["mean_test_score"].min() > 0.4
+    search = GridSearchCV(pipe, {"fashioncnn__dense_units": [1, 32]}, cv=KFold(3)).fit(X, y)
+    # One hidden unit is a bottleneck no 10-class problem passes through well.
+    assert search.best_params_["fashioncnn__dense_units"] == 32
+    assert search.cv_results_["mean_test_score"].min() > 0.1
     scores = cross_val_score(pipe, X, y, cv=KFold(3))
     assert scores.shape == (3,) and scores.min() > 0.4
 
@@ -199,11 +200,115 @@ def test_interrupted_fit_keeps_the_best_weights(scaled_split, tiny_mlp):
     assert clf.score(X_test, y_test) > 0.6
 
 
-def test_checkpoint_dir_keeps_the_best_weights_on_disk(scaled_split, tiny_mlp, tmp_path):
+def test_early_stopping_restores_the_best_epoch_which_the_checkpoint_holds(scaled_split, tiny_mlp,
+                                                                           tmp_path):
+    import keras
+
     X_train, y_train, X_test, _ = scaled_split
-    clf = tiny_mlp(epochs=2, validation_split=0.2, checkpoint_dir=tmp_path / "ckpt")
+    clf = tiny_mlp(epochs=12, validation_split=0.2, early_stopping=True, patience=2,
+                   learning_rate=0.05, lr_schedule="constant", checkpoint_dir=tmp_path / "ckpt")
     clf.fit(X_train, y_train)
-    weights = tmp_path / "ckpt" / "best.weights.h5"
-    assert weights.is_file()
-    best_epoch = int(np.argmin(clf.history_["val_loss"]))
-    assert best_epoch in (0, 1)
+    val_loss = clf.history_["val_loss"]
+    best = int(np.argmin(val_loss))
+    assert best < len(val_loss) - 1  # a later epoch was worse, so restoring changes the weights
+    saved = keras.models.clone_model(clf.model_)
+    saved.load_weights(tmp_path / "ckpt" / "best.weights.h5")
+    np.testing.assert_array_equal(saved.predict_on_batch(X_test[:50].astype("float32")),
+                                  clf.predict_proba(X_test[:50]))
+    # The restored network is the best epoch's: its validation loss is the best one logged.
+    rows = _validation_rows(clf, y_train)
+    loss = keras.losses.SparseCategoricalCrossentropy()(
+        clf.target_encoder_.transform(y_train[rows]), clf.predict_proba(X_train[rows]))
+    assert float(loss) == pytest.approx(val_loss[best], rel=5e-3)  # Keras averages per batch
+    assert abs(float(loss) - val_loss[best]) < abs(float(loss) - val_loss[-1])
+
+
+def _validation_rows(clf, y):
+    from skfmnist._data import validation_split
+
+    return validation_split(y, clf.validation_split, clf._seed)[1]
+
+
+def test_partial_fit_keeps_learning_with_the_default_schedule(scaled_split, tiny_mlp):
+    X_train, y_train, X_test, y_test = scaled_split
+    clf = tiny_mlp().fit(X_train, y_train)  # cosine over 2 epochs: 1e-3, 5e-4
+    before = clf.predict_proba(X_test)
+    for _ in range(3):  # past the end of the cosine schedule
+        clf.partial_fit(X_train, y_train)
+    assert clf.history_["learning_rate"] == pytest.approx([1e-3, 5e-4, 1e-3, 1e-3, 1e-3])
+    assert clf.history_["loss"][-1] < clf.history_["loss"][1]
+    assert np.abs(clf.predict_proba(X_test) - before).max() > 0.05
+
+
+def test_partial_fit_from_zero_epochs(scaled_split, tiny_mlp):
+    X_train, y_train, _, _ = scaled_split
+    clf = tiny_mlp(epochs=0).fit(X_train, y_train)
+    assert clf.history_ == {}
+    clf.partial_fit(X_train, y_train)
+    assert clf.history_["learning_rate"] == pytest.approx([1e-3])
+
+
+def test_warm_started_fit_runs_the_whole_schedule_again(scaled_split, tiny_mlp):
+    X_train, y_train, _, _ = scaled_split
+    clf = tiny_mlp(warm_start=True).fit(X_train, y_train)
+    clf.fit(X_train, y_train)
+    assert clf.history_["learning_rate"] == pytest.approx([1e-3, 5e-4, 1e-3, 5e-4])
+
+
+def test_callbacks_removed_with_set_params_are_no_longer_called(scaled_split, tiny_mlp):
+    import keras
+
+    X_train, y_train, _, _ = scaled_split
+    calls = []
+    counter = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: calls.append(epoch))
+    clf = tiny_mlp(epochs=1, warm_start=True, callbacks=[counter]).fit(X_train, y_train)
+    clf.set_params(callbacks=None)
+    clf.partial_fit(X_train, y_train)
+    clf.fit(X_train, y_train)
+    assert calls == [0]
+
+
+def test_cnn_carries_a_stated_non_square_image_shape(tiny_cnn):
+    rng = np.random.RandomState(0)
+    X, y = rng.randint(0, 256, size=(60, 20 * 30)), np.arange(60) % 3
+    pipe = make_pipeline(ImagePreprocessor(image_shape=(20, 30)),
+                         tiny_cnn(epochs=1, image_shape=(20, 30))).fit(X, y)
+    assert pipe[-1].image_shape_ == (20, 30)
+    assert pipe[-1].model_.get_layer("to_image").output.shape[1:] == (20, 30, 1)
+
+
+def test_cnn_warns_when_flat_rows_are_not_square(tiny_cnn):
+    X, y = np.random.RandomState(0).rand(30, 600), np.arange(30) % 2
+    with pytest.warns(UserWarning, match=r"pass image_shape=\(height, width\) to FashionCNN"):
+        cnn = tiny_cnn(epochs=1).fit(X, y)
+    assert cnn.image_shape_ == (1, 600)
+
+
+def test_cnn_hidden_layers_and_activations(scaled_split):
+    X_train, y_train, _, _ = scaled_split
+    cnn = FashionCNN(conv_filters=(8,), dense_units=(32, 16), conv_activation="elu",
+                     activation="tanh").initialize(X_train[:50], y_train[:50])
+    dense = [layer for layer in cnn.model_.layers if type(layer).__name__ == "Dense"]
+    assert [layer.units for layer in dense] == [32, 16, 10]
+    activations = {layer.name: layer.activation.__name__ for layer in cnn.model_.layers
+                   if type(layer).__name__ == "Activation"}
+    assert activations["block1_act1"] == "elu"
+    assert sorted(set(activations.values())) == ["elu", "tanh"]
+
+
+def test_default_scoring_handles_labels_missing_from_a_training_fold(scaled_split, tiny_mlp):
+    from sklearn.model_selection import learning_curve
+
+    X_train, y_train, _, _ = scaled_split
+    with pytest.warns(UserWarning, match="not seen during fit"):
+        _, _, test_scores = learning_curve(tiny_mlp(epochs=1), X_train[:200], y_train[:200],
+                                           train_sizes=[4], cv=KFold(2))
+    assert np.isfinite(test_scores).all()
+
+
+def test_one_image_prediction_matches_the_batched_one(scaled_split, tiny_cnn):
+    X_train, y_train, X_test, _ = scaled_split
+    cnn = tiny_cnn(epochs=1).fit(X_train[:300], y_train[:300])
+    batched = cnn.predict_proba(X_test[:700])  # more than one prediction chunk
+    singles = np.concatenate([cnn.predict_proba(X_test[i:i + 1]) for i in (0, 513, 699)])
+    np.testing.assert_allclose(singles, batched[[0, 513, 699]], rtol=1e-5, atol=1e-7)

@@ -1,10 +1,8 @@
+import keras
 import numpy as np
-import pytest
 
 from skfmnist import _keras_archive
 from skfmnist.layers import FusedBatchNormalization
-
-keras = pytest.importorskip("keras")
 
 
 def _pair(shape, momentum=0.9):

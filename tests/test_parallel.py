@@ -21,7 +21,7 @@ def data(small_split):
 def _tensorflow_threads_in_worker():
     import os
 
-    from skfmnist import estimators  # noqa: F401  (imports TensorFlow the skfmnist way)
+    from skfmnist import FashionCNN  # noqa: F401  (imports TensorFlow the skfmnist way)
     import tensorflow as tf
 
     return os.environ.get("OMP_NUM_THREADS"), tf.config.threading.get_intra_op_parallelism_threads()

@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 
 import skfmnist
 from skfmnist import ImagePreprocessor
-from skfmnist.persistence import ModelFileError, UntrustedTypesError, VersionMismatchWarning
+from skfmnist import ModelFileError, UntrustedTypesError, VersionMismatchWarning
 
 from ._hostile import CustomStep, RunsACommand
 from ._subprocess import run_python
@@ -42,7 +42,7 @@ def _output(estimator, X):
 
 def _write_model_file(path, payload, manifest=None):
     manifest = manifest or {"format": "skfmnist-model", "format_version": 1,
-                            "versions": skfmnist.persistence.library_versions()}
+                            "versions": skfmnist._persistence.library_versions()}
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest))
         archive.writestr("estimator.skops", payload)
@@ -170,7 +170,7 @@ def test_newer_format_is_refused(tmp_path):
 
 def test_other_versions_warn_with_both_sets(fitted, tmp_path):
     path = tmp_path / "old.skfmnist"
-    versions = {**skfmnist.persistence.library_versions(), "keras": "3.0.1"}
+    versions = {**skfmnist._persistence.library_versions(), "keras": "3.0.1"}
     _write_model_file(path, skops.io.dumps(fitted["preprocessor"]),
                       {"format": "skfmnist-model", "format_version": 1, "versions": versions})
     with pytest.warns(VersionMismatchWarning, match=r"keras differ.*keras 3\.0\.1.*Running:"):
@@ -215,3 +215,89 @@ def test_saved_file_gets_the_usual_permissions(fitted, tmp_path):
     finally:
         os.umask(old_mask)
     assert stat.S_IMODE((tmp_path / "shared.skfmnist").stat().st_mode) == 0o644
+
+
+def _zip_bomb(path, inflated=1536 << 20):
+    """A model file whose payload member inflates to ``inflated`` bytes of zeros."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(
+            {"format": "skfmnist-model", "format_version": 1,
+             "versions": skfmnist._persistence.library_versions()}))
+        with archive.open("estimator.skops", "w", force_zip64=True) as member:
+            chunk = bytes(16 << 20)
+            for _ in range(inflated // len(chunk)):
+                member.write(chunk)
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path):
+    path = tmp_path / "bomb.skfmnist"
+    _zip_bomb(path)
+    assert path.stat().st_size < 2 << 20  # 1.5 GiB of zeros in under 2 MiB
+    output = run_python(f"""
+        import resource, skfmnist
+        try:
+            skfmnist.load({str(path)!r})
+        except skfmnist.ModelFileError as exc:
+            print("refused:", exc)
+        print("peak MiB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    """)
+    assert "refused:" in output and "would inflate to 1,610,612,736 bytes" in output
+    assert int(output.split("peak MiB")[1]) < 400
+
+
+@pytest.mark.parametrize("manifest, message", [
+    (b"\xff\xfe not utf-8", "manifest.json is not UTF-8 text"),
+    (b"{not json", "manifest.json is not valid JSON"),
+    (json.dumps({"format": "skfmnist-model", "format_version": 1, "versions": "1.0"}).encode(),
+     "versions must map library names to version strings"),
+    (json.dumps({"format": "skfmnist-model", "format_version": 1, "versions": None}).encode(),
+     "versions must map library names to version strings"),
+    (json.dumps({"format": "skfmnist-model", "format_version": "9"}).encode(),
+     "uses model file format '9'"),
+])
+def test_malformed_manifests_raise_model_file_error(tmp_path, manifest, message):
+    path = tmp_path / "crafted.skfmnist"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.json", manifest)
+        archive.writestr("estimator.skops", b"")
+    with pytest.raises(ModelFileError, match=message) as error:
+        skfmnist.load(path)
+    assert str(path) in str(error.value)
+
+
+def test_too_many_members_are_refused(tmp_path):
+    path = tmp_path / "crowded.skfmnist"
+    _write_model_file(path, b"")
+    with zipfile.ZipFile(path, "a") as archive:
+        for index in range(300):
+            archive.writestr(f"extra/{index}", b"")
+    with pytest.raises(ModelFileError, match="has 302 entries"):
+        skfmnist.load(path)
+
+
+def test_keras_archive_bomb_inside_a_valid_payload_is_refused(fitted, tmp_path):
+    def inflate(keras_archive):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(keras_archive)) as source, \
+                zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for name in source.namelist():
+                target.writestr(name, source.read(name))
+            target.writestr("padding.bin", bytes(200 << 20))
+        return out.getvalue()
+
+    path = tmp_path / "model.skfmnist"
+    _write_model_file(path, _replace_keras_archive(skops.io.dumps(fitted["mlp"]), inflate))
+    with pytest.raises(ModelFileError, match="network's .keras archive would inflate"):
+        skfmnist.load(path)
+
+
+@pytest.mark.parametrize("thing", [object(), {"model": 1}, np.zeros(3)],
+                         ids=["object", "dict", "array"])
+def test_save_refuses_what_is_not_an_estimator_and_keeps_the_existing_file(fitted, tmp_path,
+                                                                           thing):
+    path = tmp_path / "model.skfmnist"
+    skfmnist.save(fitted["preprocessor"], path)
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match="saves scikit-learn estimators.*Nothing was written"):
+        skfmnist.save(thing, path)
+    assert path.read_bytes() == before

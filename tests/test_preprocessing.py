@@ -40,6 +40,21 @@ def test_feature_names_out_default_and_from_dataframe():
     assert pre.feature_names_in_[0] == "pixel_0"
 
 
-def test_non_square_rows_allowed_only_when_asked():
-    pre = ImagePreprocessor(require_square=False).fit(np.ones((3, 5)))
+def test_non_square_rows_warn_and_become_strips():
+    with pytest.warns(UserWarning, match=r"pass image_shape=\(height, width\)"):
+        pre = ImagePreprocessor().fit(np.full((3, 5), 7))
     assert pre.image_shape_ == (1, 5)
+
+
+def test_image_shape_states_non_square_images():
+    X = np.random.RandomState(0).randint(0, 256, size=(4, 20, 30))
+    assert ImagePreprocessor(image_shape=(20, 30)).fit(X.reshape(4, -1)).image_shape_ == (20, 30)
+    with pytest.raises(ValueError, match=r"image_shape=\(30, 20\)\) expects 30x20 images, but X "
+                                         r"has 20x30 images"):
+        ImagePreprocessor(image_shape=(30, 20)).fit(X)
+
+
+def test_transform_keeps_one_float32_copy():
+    X = np.full((3, 784), 255, dtype=np.uint8)
+    Xt = ImagePreprocessor().fit(X).transform(X)
+    assert Xt.dtype == np.float32 and Xt.base is None and float(Xt.max()) == 1.0

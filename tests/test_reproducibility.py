@@ -70,18 +70,18 @@ def test_seeded_fit_leaves_global_random_state_alone(data, monkeypatch):
 
 
 def test_training_order_is_seeded_and_changes_every_epoch():
-    from skfmnist.estimators import _dataset
+    from skfmnist._data import make_dataset
 
     X = np.arange(20, dtype="float32").reshape(10, 2)
     y = np.arange(10)
 
     def two_epochs(seed):
-        batches = _dataset((X, y), None, 4, shuffle_seed=seed)
+        batches = make_dataset((X, y), 4, shuffle_seed=seed)
         return [[rows.numpy().tolist() for _, rows in batches] for _ in range(2)]
 
     first, second = two_epochs(seed=3)
     assert two_epochs(seed=3) == [first, second]
     assert first != second and two_epochs(seed=4)[0] != first
     assert sorted(sum(first, [])) == list(range(10)) and [len(b) for b in first] == [4, 4, 2]
-    unshuffled = [rows.numpy().tolist() for _, rows in _dataset((X, y), None, 4, None)]
+    unshuffled = [rows.numpy().tolist() for _, rows in make_dataset((X, y), 4)]
     assert unshuffled == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]

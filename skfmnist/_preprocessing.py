@@ -3,11 +3,11 @@
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._images import describe_shape, flatten_images, infer_image_shape
+from ._images import describe_shape, flatten_images, resolve_image_shape
 
 __all__ = ["ImagePreprocessor"]
 
@@ -17,7 +17,7 @@ _MAX_PIXEL = 255.0
 class ImagePreprocessor(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Flatten greyscale images and scale raw 0-255 pixels for a network.
 
-    Accepts ``(n, n_pixels)``, ``(n, h, w)`` and ``(n, h, w, 1)`` arrays of square images and
+    Accepts ``(n, n_pixels)``, ``(n, h, w)`` and ``(n, h, w, 1)`` arrays of images and
     returns float32 ``(n, n_pixels)``. Pixels must be raw grey levels in ``[0, 255]``; this is
     the step that keeps the training and the test images on the same scale.
 
@@ -27,9 +27,11 @@ class ImagePreprocessor(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ``"minmax"`` divides by 255, giving values in ``[0, 1]``. ``"standard"`` then subtracts
         the training images' mean pixel value and divides by their standard deviation (one
         scalar each, as is usual for images).
-    require_square : bool, default=True
-        Refuse flat rows whose length is not a square number. Set to False to treat such rows
-        as one-pixel-high images (only useful for non-image toy data).
+    image_shape : tuple of (int, int) or None, default=None
+        ``(height, width)`` of images passed as flat rows. None: taken from 3-d/4-d input, else
+        the square side of the row length; rows that are not square warn and are treated as
+        one-pixel-high strips. The output rows carry no shape: give a
+        :class:`~skfmnist.FashionCNN` after this step the same ``image_shape``.
 
     Attributes
     ----------
@@ -56,13 +58,14 @@ class ImagePreprocessor(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "scaling": [StrOptions({"minmax", "standard"})],
-        "require_square": ["boolean"],
+        "image_shape": [tuple, list, None],
     }
 
-    def __init__(self, scaling="minmax", require_square=True):
+    def __init__(self, *, scaling="minmax", image_shape=None):
         self.scaling = scaling
-        self.require_square = require_square
+        self.image_shape = image_shape
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the image shape (and, for ``scaling="standard"``, the pixel statistics).
 
@@ -77,16 +80,10 @@ class ImagePreprocessor(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : ImagePreprocessor
         """
-        self._validate_params()
         X_flat, image_shape = flatten_images(X, type(self).__name__)
         X_flat = self._validate_pixels(X_flat, reset=True)
-        self.image_shape_ = image_shape or infer_image_shape(
-            self.n_features_in_, type(self).__name__, self.require_square
-        )
-        if image_shape and self.require_square and image_shape[0] != image_shape[1]:
-            raise ValueError(
-                f"ImagePreprocessor expects square images, got {describe_shape(image_shape)}."
-            )
+        self.image_shape_ = resolve_image_shape(self.n_features_in_, self.image_shape,
+                                                image_shape, type(self).__name__)
         if self.scaling == "standard":
             scaled = X_flat / _MAX_PIXEL
             self.mean_ = float(scaled.mean())
@@ -118,9 +115,12 @@ class ImagePreprocessor(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"{describe_shape(self.image_shape_)} first."
             )
         X_flat = self._validate_pixels(X_flat, reset=False)
-        scaled = X_flat.astype(np.float32) / np.float32(_MAX_PIXEL)
+        # In place on one float32 copy: the output is the only array as large as the input.
+        scaled = np.array(X_flat, dtype=np.float32)
+        scaled /= np.float32(_MAX_PIXEL)
         if self.scaling == "standard":
-            scaled = (scaled - np.float32(self.mean_)) / np.float32(self.scale_)
+            scaled -= np.float32(self.mean_)
+            scaled /= np.float32(self.scale_)
         return scaled
 
     def _validate_pixels(self, X, reset):

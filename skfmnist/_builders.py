@@ -104,52 +104,76 @@ def _augmentation(x, augment, seeds):
 
 def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=1,
               kernel_size=3, strides=1, padding="same", pool_size=2, batch_norm=True,
-              conv_dropout=0.0, dense_units=128, dropout=0.5, kernel_initializer="he_uniform",
-              l1=0.0, l2=0.0, augment=None, seed=0):
-    """Convolutional network: blocks of conv (+batch-norm) + ReLU, max-pooling, dense, softmax.
+              conv_activation="relu", conv_dropout=0.0, dense_units=(128,), activation="relu",
+              dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment=None,
+              seed=0):
+    """Convolutional network: blocks of conv (+batch-norm) + activation, max-pooling, Dense
+    layers, softmax.
 
     The input is a flat row of ``height * width`` pixels, reshaped inside the model.
     ``augment`` adds layers active only during training: random horizontal flips ("flip"),
     plus random shifts of up to 10 % of the image size ("flip_shift").
     """
+    _check_stack_fits(image_shape, len(conv_filters) * convs_per_block, kernel_size, strides,
+                      padding, pool_size, convs_per_block)
     seeds = _SeedStream(seed)
     height, width = image_shape
     inputs = keras.Input((height * width,), name="pixels")
     x = keras.layers.Reshape((height, width, 1), name="to_image")(inputs)
     if augment is not None:
         x = _augmentation(x, augment, seeds)
-    try:
-        for block, filters in enumerate(conv_filters, start=1):
-            for index in range(convs_per_block):
-                x = keras.layers.Conv2D(
-                    filters, kernel_size, strides=strides, padding=padding,
-                    use_bias=not batch_norm,
-                    kernel_initializer=_initializer(kernel_initializer, seeds),
-                    kernel_regularizer=_regularizer(l1, l2),
-                    name=f"block{block}_conv{index + 1}",
-                )(x)
-                if batch_norm:
-                    x = FusedBatchNormalization(momentum=_BN_MOMENTUM,
-                                                name=f"block{block}_bn{index + 1}")(x)
-                x = keras.layers.Activation("relu", name=f"block{block}_relu{index + 1}")(x)
-            if pool_size:
-                x = keras.layers.MaxPooling2D(pool_size, padding="same",
-                                              name=f"block{block}_pool")(x)
-            if conv_dropout:
-                x = keras.layers.Dropout(conv_dropout, seed=seeds(),
-                                         name=f"block{block}_dropout")(x)
-    except ValueError as exc:
-        raise ValueError(
-            f"The convolution stack does not fit {height}x{width} images ({exc}). Use "
-            "padding='same', a smaller kernel_size or strides, or fewer conv_filters."
-        ) from None
+    for block, filters in enumerate(conv_filters, start=1):
+        for index in range(convs_per_block):
+            x = keras.layers.Conv2D(
+                filters, kernel_size, strides=strides, padding=padding,
+                use_bias=not batch_norm,
+                kernel_initializer=_initializer(kernel_initializer, seeds),
+                kernel_regularizer=_regularizer(l1, l2),
+                name=f"block{block}_conv{index + 1}",
+            )(x)
+            if batch_norm:
+                x = FusedBatchNormalization(momentum=_BN_MOMENTUM,
+                                            name=f"block{block}_bn{index + 1}")(x)
+            x = keras.layers.Activation(conv_activation, name=f"block{block}_act{index + 1}")(x)
+        if pool_size:
+            x = keras.layers.MaxPooling2D(pool_size, padding="same",
+                                          name=f"block{block}_pool")(x)
+        if conv_dropout:
+            x = keras.layers.Dropout(conv_dropout, seed=seeds(),
+                                     name=f"block{block}_dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    if dense_units:
-        x = _dense_block(x, dense_units, activation="relu", batch_norm=batch_norm, dropout=0.0,
+    for units in dense_units:
+        x = _dense_block(x, units, activation=activation, batch_norm=batch_norm, dropout=0.0,
                          initializer=kernel_initializer, l1=l1, l2=l2, seeds=seeds)
     if dropout:
         x = keras.layers.Dropout(dropout, seed=seeds(), name="head_dropout")(x)
     return keras.Model(inputs, _softmax_output(x, n_classes, seeds), name="fashion_cnn")
+
+
+def _check_stack_fits(image_shape, n_convs, kernel_size, strides, padding, pool_size,
+                      convs_per_block):
+    """Refuse a convolution stack that shrinks the images to nothing, naming the layer."""
+    size = list(image_shape)
+    kernels, steps = _pair(kernel_size), _pair(strides)
+    for conv in range(n_convs):
+        for axis in (0, 1):
+            if padding == "valid":
+                size[axis] = (size[axis] - kernels[axis]) // steps[axis] + 1
+            else:
+                size[axis] = -(-size[axis] // steps[axis])
+        if min(size) < 1:
+            raise ValueError(
+                f"The convolution stack does not fit {image_shape[0]}x{image_shape[1]} images: "
+                f"convolution {conv + 1} ({padding} padding, kernel_size={kernel_size}, "
+                f"strides={strides}) leaves no pixels. Use padding='same', a smaller "
+                "kernel_size or strides, fewer conv_filters, or larger images."
+            )
+        if pool_size and (conv + 1) % convs_per_block == 0:
+            size = [-(-side // pool_size) for side in size]
+
+
+def _pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
 def make_optimizer(name, learning_rate):
@@ -186,11 +210,11 @@ def training_targets(model, labels, n_classes):
 
 
 def learning_rate_at_epoch(schedule, base_rate, epoch, n_epochs, decay):
-    """Learning rate for ``epoch`` (0-based) of ``n_epochs`` under ``schedule``."""
+    """Learning rate for ``epoch`` (0-based) of a fit of ``n_epochs`` under ``schedule``."""
     if schedule == "constant":
         return base_rate
     if schedule == "exponential":
         return base_rate * decay**epoch
     if schedule == "cosine":
-        return base_rate * 0.5 * (1 + math.cos(math.pi * min(epoch, n_epochs) / n_epochs))
+        return base_rate * 0.5 * (1 + math.cos(math.pi * min(epoch, n_epochs) / max(n_epochs, 1)))
     raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {schedule!r}.")

@@ -12,13 +12,14 @@ Use joblib/pickle for your own files (faster, any object); use :func:`save`/:fun
 files that cross a trust boundary.
 """
 
+import io
 import json
 import platform
 import warnings
 import zipfile
 from pathlib import Path
 
-from ._fileutils import atomic_write
+from ._fileutils import ZipLimitError, atomic_write, check_zip_limits, read_member
 
 __all__ = ["ModelFileError", "UntrustedTypesError", "VersionMismatchWarning", "load", "save"]
 
@@ -26,12 +27,13 @@ FORMAT_NAME = "skfmnist-model"
 FORMAT_VERSION = 1
 _MANIFEST = "manifest.json"
 _PAYLOAD = "estimator.skops"
+_MAX_MANIFEST = 1 << 20
 
 #: Types skfmnist trusts in its own files, besides what skops trusts by default.
 SKFMNIST_TYPES = (
-    "skfmnist.estimators.FashionCNN",
-    "skfmnist.estimators.FashionMLP",
-    "skfmnist.preprocessing.ImagePreprocessor",
+    "skfmnist._estimators.FashionCNN",
+    "skfmnist._estimators.FashionMLP",
+    "skfmnist._preprocessing.ImagePreprocessor",
 )
 
 
@@ -99,6 +101,7 @@ def save(estimator, path):
     """
     import skops.io
 
+    _refuse_non_estimators(estimator)
     _refuse_callbacks(estimator)
     payload = skops.io.dumps(estimator)
     manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
@@ -110,6 +113,19 @@ def save(estimator, path):
             archive.writestr(_PAYLOAD, payload)
 
     atomic_write(Path(path), write)
+
+
+def _refuse_non_estimators(estimator):
+    """Only scikit-learn estimators (skfmnist's, scikit-learn's, pipelines of them, custom
+    steps built on BaseEstimator) are model files; anything else is refused before writing."""
+    from sklearn.base import BaseEstimator
+
+    if not isinstance(estimator, BaseEstimator):
+        raise TypeError(
+            f"skfmnist.save saves scikit-learn estimators (FashionMLP, FashionCNN, "
+            f"ImagePreprocessor, or a pipeline of estimators), got {type(estimator).__name__}. "
+            "Nothing was written. Use joblib.dump for other objects."
+        )
 
 
 def _refuse_callbacks(estimator):
@@ -125,6 +141,7 @@ def _refuse_callbacks(estimator):
 
 
 def _read_archive(path):
+    """``(manifest, payload)`` of a model file, within the zip limits."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -134,19 +151,34 @@ def _read_archive(path):
                     f"{_MANIFEST} and {_PAYLOAD}). Files from joblib.dump or pickle are loaded "
                     "with joblib.load, and only if you trust them."
                 )
-            manifest = json.loads(archive.read(_MANIFEST))
-            payload = archive.read(_PAYLOAD)
+            budget = check_zip_limits(archive, Path(path).stat().st_size, str(path))
+            manifest = _parse_manifest(read_member(archive, _MANIFEST, _MAX_MANIFEST, str(path)))
+            payload = read_member(archive, _PAYLOAD, budget, str(path))
+        with zipfile.ZipFile(io.BytesIO(payload)) as inner:  # skops's format is a zip too
+            check_zip_limits(inner, len(payload), f"{path} ({_PAYLOAD})")
     except zipfile.BadZipFile:
         raise ModelFileError(
             f"{path} is not a skfmnist model file, or it is truncated or corrupt (not a valid zip "
             "archive). Save it again with skfmnist.save; joblib/pickle files are loaded with "
             "joblib.load, and only if you trust them."
         ) from None
-    except (zipfile.LargeZipFile, json.JSONDecodeError, OSError, EOFError) as exc:
-        if isinstance(exc, FileNotFoundError):
+    except ZipLimitError as exc:
+        raise ModelFileError(f"{path} is refused: {exc}") from None
+    except (zipfile.LargeZipFile, ValueError, OSError, EOFError, RuntimeError,
+            NotImplementedError) as exc:
+        if isinstance(exc, (FileNotFoundError, ModelFileError)):
             raise
-        raise ModelFileError(f"{path} is corrupt ({exc}).") from None
+        raise ModelFileError(f"{path} is corrupt ({type(exc).__name__}: {exc}).") from None
     return manifest, payload
+
+
+def _parse_manifest(data):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{_MANIFEST} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{_MANIFEST} is not valid JSON ({exc})") from None
 
 
 def _check_manifest(path, manifest):
@@ -155,11 +187,15 @@ def _check_manifest(path, manifest):
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{path} uses model file format {version}, written by a newer skfmnist "
-            f"({manifest.get('versions', {}).get('skfmnist')}); this skfmnist reads format "
+            f"{path} uses model file format {version!r:.20}, written by a newer skfmnist "
+            f"({_saved_version(manifest, 'skfmnist')}); this skfmnist reads format "
             f"{FORMAT_VERSION} and earlier. Upgrade skfmnist to load it."
         )
-    saved = manifest.get("versions", {})
+    saved = manifest.get("versions")
+    if not isinstance(saved, dict) or not all(isinstance(v, str) for v in saved.values()):
+        raise ModelFileError(
+            f"{path} is corrupt: its manifest's versions must map library names to version "
+            f"strings, got {saved!r:.100}.")
     current = library_versions()
     differing = [name for name in ("skfmnist", "keras", "tensorflow", "scikit-learn", "numpy")
                  if _major_minor(saved.get(name)) != _major_minor(current[name])]
@@ -171,6 +207,11 @@ def _check_manifest(path, manifest):
             VersionMismatchWarning,
             stacklevel=3,
         )
+
+
+def _saved_version(manifest, library):
+    versions = manifest.get("versions")
+    return versions.get(library) if isinstance(versions, dict) else None
 
 
 def _major_minor(version):

@@ -1,0 +1,123 @@
+"""The one tracker of the best epoch that the estimators' training loop uses."""
+
+import contextlib
+import errno
+import gc
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+from keras.callbacks import Callback
+
+CHECKPOINT_NAME = "best.weights.h5"
+
+
+class BestEpoch(Callback):
+    """Track the best epoch by ``monitor``: its weights in memory, optionally on disk.
+
+    One callback serves early stopping (stop after ``patience`` epochs without improvement),
+    the on-disk checkpoint (``checkpoint_dir/best.weights.h5``, replaced atomically) and the
+    restore after an interrupt or at the end of an early-stopped fit.
+
+    Parameters
+    ----------
+    monitor : str
+        The logged quantity to minimise, e.g. ``"val_loss"`` or ``"loss"``.
+    patience : int or None
+        Epochs without improvement before training stops; None never stops.
+    checkpoint_dir : path-like or None
+        Folder for the best weights on disk; None keeps them in memory only.
+    """
+
+    def __init__(self, monitor, *, patience=None, checkpoint_dir=None):
+        super().__init__()
+        self.monitor = monitor
+        self.patience = patience
+        self.checkpoint_path = (None if checkpoint_dir is None
+                                else Path(checkpoint_dir) / CHECKPOINT_NAME)
+        self.best = np.inf
+        self.best_epoch = None
+        self.weights = None
+        self._wait = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and value < self.best:
+            self.best, self.best_epoch, self._wait = value, epoch, 0
+            self.weights = self.model.get_weights()
+            if self.checkpoint_path is not None:
+                self._write_checkpoint()
+            return
+        self._wait += 1
+        if self.patience is not None and self._wait >= self.patience:
+            self.model.stop_training = True
+
+    def restore(self, model):
+        """Put the best epoch's weights back into ``model``; False if no epoch ended."""
+        if self.weights is None:
+            return False
+        model.set_weights(self.weights)
+        return True
+
+    def _write_checkpoint(self):
+        """Write the weights beside the checkpoint, then rename: a failed write (a full disk)
+        warns, and the last good checkpoint stays as it was."""
+        folder = self.checkpoint_path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            needed = _checkpoint_bytes(self.weights)
+            if shutil.disk_usage(folder).free < needed:
+                raise OSError(errno.ENOSPC, f"No space left on device: {needed:,} bytes needed")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".best.", suffix=".weights.h5")
+            os.close(fd)
+        except OSError as exc:
+            return self._warn_unwritable(_first_line(exc))
+        with _h5_release_reports_silenced():
+            try:
+                self.model.save_weights(tmp)
+                os.replace(tmp, self.checkpoint_path)
+                return
+            except OSError as exc:
+                reason = _first_line(exc)  # a string: keeps no frame alive
+            Path(tmp).unlink(missing_ok=True)
+            gc.collect()  # frees the failed file's handles now, not at exit
+        self._warn_unwritable(reason)
+
+    def _warn_unwritable(self, reason):
+        warnings.warn(
+            f"Could not write the checkpoint {self.checkpoint_path} ({reason}). Training goes "
+            "on with the best weights kept in memory; the checkpoint on disk, if any, is the "
+            "last one written completely.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+def _checkpoint_bytes(weights):
+    """Room a weights file needs: the arrays plus HDF5's metadata, with a margin. Checked before
+    writing because h5py, once a write fails part-way, can crash the process at exit."""
+    return int(sum(w.nbytes for w in weights) * 1.1) + (256 << 10)
+
+
+def _first_line(exc):
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
+@contextlib.contextmanager
+def _h5_release_reports_silenced():
+    """Silence h5py's report of a failed flush while the failed file's handles are freed.
+
+    After a failed write, h5py reports the error again when it frees the file handle (an
+    "Exception ignored in ObjectID.__dealloc__" traceback), and a handle left to interpreter exit
+    has crashed the process there. The caller frees them inside this block.
+    """
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = hook

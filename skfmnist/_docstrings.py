@@ -1,0 +1,75 @@
+"""Docstring fragments shared by the estimators, filled in with ``%``-substitution.
+
+As imbalanced-learn's ``Substitution``: a docstring names a fragment as ``%(name)s`` and the
+decorator fills it in; a literal percent sign in such a docstring is written ``%%``.
+"""
+
+
+class Substitution:
+    """Class decorator: ``__doc__ % params``."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def __call__(self, obj):
+        obj.__doc__ = obj.__doc__ % self.params
+        return obj
+
+
+TRAINING_PARAMETERS = """\
+    optimizer : {"adam", "sgd", "rmsprop"}, default="adam"
+        Optimiser; ``"sgd"`` uses Nesterov momentum 0.9.
+    learning_rate : float, default=1e-3
+        Peak learning rate.
+    lr_schedule : {"constant", "exponential", "cosine"}, default="cosine"
+        How the learning rate changes over the epochs of one ``fit``: not at all, multiplied
+        by ``lr_decay`` each epoch, or along a half cosine from ``learning_rate`` to 0 over
+        ``epochs``. Each ``fit`` (also a warm-started one) runs the whole schedule;
+        ``partial_fit`` trains its one epoch at ``learning_rate``.
+    lr_decay : float, default=0.9
+        Per-epoch factor for ``lr_schedule="exponential"``.
+    batch_size : int, default=128
+        Images per gradient step.
+    validation_split : float, default=0.0
+        Fraction of the training data held out (stratified, seeded) to report ``val_loss`` and
+        ``val_accuracy`` in ``history_`` and to drive early stopping.
+    early_stopping : bool, default=False
+        Stop when the validation loss (the training loss without a validation split) has not
+        improved for ``patience`` epochs, and restore the weights of the best epoch.
+    patience : int, default=5
+        Epochs without improvement before early stopping.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, dropout, augmentation and the shuffling of the data.
+        An int gives identical results for every fit, in any process, without changing
+        TensorFlow's, NumPy's or Python's global random state. None gives a new initialisation
+        each fit.
+    verbose : int, default=0
+        0 is silent, 1 shows Keras's progress bar, 2 one line per epoch.
+    warm_start : bool, default=False
+        Keep the trained network across calls to ``fit`` and continue training it.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks for ``fit`` and ``partial_fit``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``.
+    checkpoint_dir : str or path-like, default=None
+        If set, the weights of the best epoch so far (by ``val_loss``, or ``loss`` without a
+        validation split) are kept in ``<checkpoint_dir>/best.weights.h5`` during ``fit``,
+        replaced atomically; if the disk is full, training goes on with a warning and the
+        last complete checkpoint stays. Independently of it, an interrupted fit (Ctrl-C,
+        ``KeyboardInterrupt``) stops cleanly: the estimator keeps the best weights seen so far,
+        with a warning, and ``history_`` holds the finished epochs."""
+
+FITTED_ATTRIBUTES = """\
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit`` (strings work).
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Number of pixels per image seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``fit`` was given a DataFrame with string column names.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str to list of float
+        Per-epoch ``loss``, ``accuracy`` and ``learning_rate`` (plus ``val_loss`` and
+        ``val_accuracy`` with a validation split)."""

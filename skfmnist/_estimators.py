@@ -1,0 +1,354 @@
+"""Scikit-learn classifiers for Fashion-MNIST: :class:`FashionMLP` and :class:`FashionCNN`.
+
+Each class states its parameters and its network; the training and prediction loop they share
+lives in ``_base.py``.
+"""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from . import _builders as builders
+from ._base import TRAINING_CONSTRAINTS, FashionClassifierBase
+from ._docstrings import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, Substitution
+from ._images import resolve_image_shape
+
+__all__ = ["FashionCNN", "FashionMLP"]
+
+_NETWORK_CONSTRAINTS = {
+    "activation": [str],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "batch_norm": ["boolean"],
+    "l1": [Interval(Real, 0, None, closed="left")],
+    "l2": [Interval(Real, 0, None, closed="left")],
+}
+
+
+def _check_sizes(name, value, *, allow_empty):
+    """Element check for a tuple of layer sizes: positive integers, at least one unless
+    ``allow_empty``."""
+    sizes = tuple(value)
+    if not allow_empty and not sizes:
+        raise ValueError(f"{name} needs at least one layer size, got {value!r}.")
+    bad = [size for size in sizes if not isinstance(size, Integral) or isinstance(size, bool)
+           or size < 1]
+    if bad:
+        raise ValueError(
+            f"{name} must hold positive integers (units or filters per layer), got {value!r}: "
+            f"{bad[0]!r} is not one. Example: {name}=(32, 64)."
+        )
+
+
+@Substitution(training_parameters=TRAINING_PARAMETERS, fitted_attributes=FITTED_ATTRIBUTES)
+class FashionMLP(FashionClassifierBase):
+    """Multi-layer perceptron classifier for greyscale images (Keras, via scikeras).
+
+    Flat pixel rows go through Dense layers with optional batch-norm and dropout, then a softmax
+    over the classes. A scikit-learn classifier: use it in pipelines, searches and
+    cross-validation like any other.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Units of each hidden Dense layer.
+    activation : str, default="relu"
+        Activation of the hidden layers (any Keras activation name).
+    dropout : float, default=0.2
+        Dropout rate after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalisation before each hidden activation.
+    l1 : float, default=0.0
+        L1 penalty on the hidden layers' weights.
+    l2 : float, default=0.0
+        L2 penalty on the hidden layers' weights.
+    label_smoothing : float, default=0.0
+        Share of each target's probability spread evenly over all classes in the loss
+        (Keras's ``CategoricalCrossentropy(label_smoothing=...)``). With ``warm_start``, the
+        value of the first fit stays.
+    epochs : int, default=30
+        Passes over the training data per ``fit`` (``partial_fit`` runs one).
+%(training_parameters)s
+
+    Attributes
+    ----------
+%(fitted_attributes)s
+
+    See Also
+    --------
+    FashionCNN : Convolutional network, more accurate on images.
+    sklearn.neural_network.MLPClassifier : scikit-learn's own MLP.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skfmnist import FashionMLP, ImagePreprocessor, fetch_fashion_mnist
+    >>> X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+    >>> clf = make_pipeline(ImagePreprocessor(), FashionMLP(epochs=2, random_state=0))
+    >>> clf.fit(X[:2000], y[:2000]).score(X[2000:3000], y[2000:3000]) > 0.7
+    True
+    """
+
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        **_NETWORK_CONSTRAINTS,
+        "hidden_layer_sizes": [tuple, list],
+    }
+
+    def __init__(self, *, hidden_layer_sizes=(256, 128), activation="relu", dropout=0.2,
+                 batch_norm=False, l1=0.0, l2=0.0, optimizer="adam", learning_rate=1e-3,
+                 lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.0, batch_size=128,
+                 epochs=30, validation_split=0.0, early_stopping=False, patience=5,
+                 random_state=None, verbose=0, warm_start=False, callbacks=None,
+                 class_weight=None, checkpoint_dir=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.l1 = l1
+        self.l2 = l2
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.lr_decay = lr_decay
+        self.label_smoothing = label_smoothing
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.checkpoint_dir = checkpoint_dir
+
+    def _validate_params(self):
+        super()._validate_params()
+        _check_sizes("hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=True)
+
+    def _build_network(self, meta, seed):
+        return builders.build_mlp(
+            meta["n_features_in_"], meta["n_classes_"],
+            hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
+            dropout=self.dropout, batch_norm=self.batch_norm, l1=self.l1, l2=self.l2, seed=seed,
+        )
+
+    @classmethod
+    def simple(cls, **overrides):
+        """The notebooks' MLP: Flatten, Dense 128 (ReLU), softmax; Adam, 10 epochs, batch 32."""
+        return cls._preset(
+            dict(hidden_layer_sizes=(128,), dropout=0.0, batch_size=32, epochs=10,
+                 lr_schedule="constant"), overrides
+        )
+
+
+@Substitution(training_parameters=TRAINING_PARAMETERS, fitted_attributes=FITTED_ATTRIBUTES)
+class FashionCNN(FashionClassifierBase):
+    """Convolutional network classifier for greyscale images (Keras, via scikeras).
+
+    Flat pixel rows are reshaped to images inside the network, which stacks blocks of
+    ``convs_per_block`` convolutions (each with optional batch-norm, then the activation),
+    max-pooling and optional dropout, then Dense layers and a softmax. A scikit-learn
+    classifier: use it in pipelines, searches and cross-validation like any other.
+
+    Parameters
+    ----------
+    conv_filters : tuple of int, default=(32, 64, 128)
+        Filters of the convolutions of each block; one block per entry.
+    convs_per_block : int, default=1
+        Convolutions per block.
+    kernel_size : int or tuple of int, default=3
+        Convolution kernel size.
+    strides : int, default=1
+        Convolution strides.
+    padding : {"same", "valid"}, default="same"
+        Convolution padding.
+    pool_size : int, default=2
+        Max-pooling window (and stride) after each block; 0 for none.
+    batch_norm : bool, default=True
+        Batch normalisation after each convolution and hidden Dense layer.
+    conv_activation : str, default="relu"
+        Activation after each convolution (any Keras activation name).
+    conv_dropout : float, default=0.0
+        Dropout rate after each block. Off by default: the same network without it
+        (``deep_bn``) scored as well, and it slows each epoch (``benchmarks/profile_epoch.py``).
+    dense_units : int or tuple of int, default=128
+        Units of the hidden Dense layers between the convolutions and the softmax: one int for
+        one layer, a tuple for several (as ``FashionMLP``'s ``hidden_layer_sizes``); 0 or ()
+        for none.
+    activation : str, default="relu"
+        Activation of the hidden Dense layers.
+    dropout : float, default=0.5
+        Dropout rate before the softmax.
+    kernel_initializer : str, default="he_uniform"
+        Initialiser of the convolution and Dense weights (any Keras initialiser name).
+    l1 : float, default=0.0
+        L1 penalty on the convolution and Dense weights.
+    l2 : float, default=0.0
+        L2 penalty on the convolution and Dense weights.
+    augment : {"flip", "flip_shift"} or None, default="flip"
+        Random changes to the training images, drawn afresh each epoch: horizontal flips, or
+        flips plus shifts of up to 10 %% of the image size. Over 15 epochs flips paid and
+        shifts cost accuracy (user guide, "Training recipe"). Never active at prediction.
+    image_shape : tuple of (int, int) or None, default=None
+        ``(height, width)`` of images passed as flat rows. None: taken from 3-d/4-d input, else
+        the square side of the row length (rows that are not square warn and are treated as
+        one-pixel-high strips). Set it for non-square images behind an
+        :class:`~skfmnist.ImagePreprocessor`, whose output rows carry no shape.
+    label_smoothing : float, default=0.1
+        Share of each target's probability spread evenly over all classes in the loss
+        (Keras's ``CategoricalCrossentropy(label_smoothing=...)``): discourages over-confident
+        predictions. With ``warm_start``, the value of the first fit stays.
+    epochs : int, default=15
+        Passes over the training data per ``fit`` (``partial_fit`` runs one).
+%(training_parameters)s
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+        ``(height, width)`` of the images the network was built for.
+%(fitted_attributes)s
+
+    See Also
+    --------
+    FashionMLP : Faster, less accurate multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skfmnist import FashionCNN, ImagePreprocessor, fetch_fashion_mnist
+    >>> X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+    >>> cnn = FashionCNN(conv_filters=(8, 16), convs_per_block=1, epochs=2, random_state=0)
+    >>> clf = make_pipeline(ImagePreprocessor(), cnn).fit(X[:2000], y[:2000])
+    >>> clf.score(X[2000:3000], y[2000:3000]) > 0.7
+    True
+    """
+
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        **_NETWORK_CONSTRAINTS,
+        "conv_filters": [tuple, list],
+        "convs_per_block": [Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "strides": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "padding": [StrOptions({"same", "valid"})],
+        "pool_size": [Interval(Integral, 0, None, closed="left")],
+        "conv_activation": [str],
+        "conv_dropout": [Interval(Real, 0, 1, closed="left")],
+        "dense_units": [Interval(Integral, 0, None, closed="left"), tuple, list],
+        "kernel_initializer": [str],
+        "augment": [StrOptions(set(builders.AUGMENTATIONS)), None],
+        "image_shape": [tuple, list, None],
+    }
+
+    def __init__(self, *, conv_filters=(32, 64, 128), convs_per_block=1, kernel_size=3,
+                 strides=1, padding="same", pool_size=2, batch_norm=True,
+                 conv_activation="relu", conv_dropout=0.0, dense_units=128, activation="relu",
+                 dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
+                 image_shape=None, optimizer="adam", learning_rate=1e-3, lr_schedule="cosine",
+                 lr_decay=0.9, label_smoothing=0.1, batch_size=128, epochs=15,
+                 validation_split=0.0, early_stopping=False, patience=5, random_state=None,
+                 verbose=0, warm_start=False, callbacks=None, class_weight=None,
+                 checkpoint_dir=None):
+        self.conv_filters = conv_filters
+        self.convs_per_block = convs_per_block
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+        self.pool_size = pool_size
+        self.batch_norm = batch_norm
+        self.conv_activation = conv_activation
+        self.conv_dropout = conv_dropout
+        self.dense_units = dense_units
+        self.activation = activation
+        self.dropout = dropout
+        self.kernel_initializer = kernel_initializer
+        self.l1 = l1
+        self.l2 = l2
+        self.augment = augment
+        self.image_shape = image_shape
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.lr_decay = lr_decay
+        self.label_smoothing = label_smoothing
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.checkpoint_dir = checkpoint_dir
+
+    def _validate_params(self):
+        super()._validate_params()
+        _check_sizes("conv_filters", self.conv_filters, allow_empty=False)
+        _check_sizes("dense_units", self._dense_units(), allow_empty=True)
+
+    def _dense_units(self):
+        units = self.dense_units
+        if isinstance(units, Integral):
+            return (units,) if units else ()
+        return tuple(units)
+
+    def _set_image_shape(self, stacked_shape):
+        self.image_shape_ = resolve_image_shape(self.n_features_in_, self.image_shape,
+                                                stacked_shape, type(self).__name__)
+
+    def _build_network(self, meta, seed):
+        return builders.build_cnn(
+            meta["image_shape_"], meta["n_classes_"],
+            conv_filters=tuple(self.conv_filters), convs_per_block=self.convs_per_block,
+            kernel_size=self.kernel_size, strides=self.strides, padding=self.padding,
+            pool_size=self.pool_size, batch_norm=self.batch_norm,
+            conv_activation=self.conv_activation, conv_dropout=self.conv_dropout,
+            dense_units=self._dense_units(), activation=self.activation, dropout=self.dropout,
+            kernel_initializer=self.kernel_initializer, l1=self.l1, l2=self.l2,
+            augment=self.augment, seed=seed,
+        )
+
+    @classmethod
+    def lenet(cls, **overrides):
+        """LeNet as in the notebooks: conv 20@5x5 same, pool, conv 50@5x5 same, pool, Dense 500."""
+        return cls._preset(dict(
+            conv_filters=(20, 50), convs_per_block=1, kernel_size=5, padding="same",
+            batch_norm=False, conv_dropout=0.0, dense_units=500, dropout=0.0, augment=None,
+            label_smoothing=0.0, epochs=10, batch_size=32, lr_schedule="constant",
+        ), overrides)
+
+    @classmethod
+    def small(cls, **overrides):
+        """The notebooks' small CNN: conv 64@3x3, pool, conv 64@3x3, pool, Dense 128."""
+        return cls._preset(dict(
+            conv_filters=(64, 64), convs_per_block=1, kernel_size=3, padding="valid",
+            batch_norm=False, conv_dropout=0.0, dense_units=128, dropout=0.0, augment=None,
+            label_smoothing=0.0, epochs=10, batch_size=32, lr_schedule="constant",
+        ), overrides)
+
+    @classmethod
+    def deep_bn(cls, **overrides):
+        """Three 3x3 blocks 32/64/128 with batch-norm and zero padding, Dense 128, dropout 0.5."""
+        return cls._preset(dict(
+            conv_filters=(32, 64, 128), convs_per_block=1, kernel_size=3, padding="same",
+            batch_norm=True, conv_dropout=0.0, dense_units=128, dropout=0.5, augment=None,
+            label_smoothing=0.0, epochs=10, batch_size=128, lr_schedule="constant",
+        ), overrides)
+
+    @classmethod
+    def best(cls, **overrides):
+        """The strongest preset: three blocks of two 3x3 convolutions 32/64/128 with batch-norm,
+        Dense 256, dropout 0.5, random flips, label smoothing 0.1, cosine learning rate,
+        15 epochs: about four times the default's training time.
+
+        Accuracy and time on 2 CPU cores: ``python -m benchmarks.run --only best_cnn``.
+        """
+        return cls._preset(dict(
+            conv_filters=(32, 64, 128), convs_per_block=2, kernel_size=3, padding="same",
+            batch_norm=True, conv_dropout=0.0, dense_units=256, dropout=0.5, augment="flip",
+            label_smoothing=0.1, epochs=15, batch_size=128, lr_schedule="cosine",
+        ), overrides)

@@ -1,0 +1,105 @@
+"""The best-epoch tracker: early stopping, in-memory best weights, a checkpoint that survives a
+full disk."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+# A real full disk: a 64 KiB tmpfs (needs root and mount; skipped elsewhere). The checkpoint of
+# a network larger than that fails to write on the second improvement or the first.
+FULL_DISK_RUN = """
+    import warnings
+    import numpy as np
+    from skfmnist import FashionMLP
+
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(200, 64).astype("float32"), np.arange(200) % 2
+    clf = FashionMLP(hidden_layer_sizes=({units},), epochs=3, lr_schedule="constant",
+                     random_state=0, checkpoint_dir={folder!r})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    print("epochs", len(clf.history_["loss"]))
+    print("warnings", [str(w.message)[:60] for w in caught if "checkpoint" in str(w.message)])
+"""
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def _run(code):
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+def test_checkpoint_on_a_full_disk_warns_keeps_training_and_exits_cleanly(tiny_tmpfs):
+    result = _run(FULL_DISK_RUN.format(units=2000, folder=str(tiny_tmpfs)))
+    assert result.returncode == 0, result.stderr[-2000:]  # no crash at exit (was a segfault)
+    assert "epochs 3" in result.stdout  # training went on
+    assert "Could not write the checkpoint" in result.stdout
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert [p.name for p in tiny_tmpfs.iterdir()] == []  # no half-written file left
+
+
+def test_a_failed_checkpoint_write_keeps_the_last_good_one(tmp_path, monkeypatch):
+    import errno
+
+    import keras
+
+    from skfmnist import FashionMLP
+    from skfmnist._callbacks import CHECKPOINT_NAME
+
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(200, 16).astype("float32"), np.arange(200) % 2
+    written = []
+    save_weights = keras.Model.save_weights
+
+    def disk_full_after_the_first(model, path, *args, **kwargs):
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(path)
+        return save_weights(model, path, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "save_weights", disk_full_after_the_first)
+    clf = FashionMLP(hidden_layer_sizes=(8,), epochs=4, learning_rate=0.01,
+                     lr_schedule="constant", random_state=0, checkpoint_dir=tmp_path)
+    with pytest.warns(RuntimeWarning, match="No space left on device.*Training goes on"):
+        clf.fit(X, y)
+    assert len(clf.history_["loss"]) == 4
+    first_epoch = keras.models.clone_model(clf.model_)
+    first_epoch.load_weights(tmp_path / CHECKPOINT_NAME)  # complete and loadable
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CHECKPOINT_NAME]
+
+
+def test_patience_stops_training_after_that_many_epochs_without_improvement():
+    import keras
+
+    from skfmnist._callbacks import BestEpoch
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.stop_training = False  # as Model.fit sets it
+    tracker = BestEpoch("loss", patience=2)
+    tracker.set_model(model)
+    for epoch, loss in enumerate([1.0, 0.5, 0.7]):
+        tracker.on_epoch_end(epoch, {"loss": loss})
+        if epoch == 1:
+            best_weights = [w.copy() for w in model.get_weights()]
+            model.set_weights([w + 1 for w in best_weights])  # later epochs change the weights
+    assert tracker.best_epoch == 1 and not model.stop_training
+    tracker.on_epoch_end(3, {"loss": 0.6})
+    assert model.stop_training
+    assert tracker.restore(model)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), best_weights))

@@ -1,0 +1,77 @@
+"""ONNX export: raw images in, the pipeline's probabilities out, checked with onnxruntime."""
+
+import numpy as np
+import onnxruntime
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+
+from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor, export
+
+NETWORKS = {
+    "mlp_default": FashionMLP,
+    "mlp_simple": FashionMLP.simple,
+    "cnn_default": FashionCNN,
+    "cnn_lenet": FashionCNN.lenet,
+    "cnn_small": FashionCNN.small,
+    "cnn_deep_bn": FashionCNN.deep_bn,
+    "cnn_best": FashionCNN.best,
+}
+
+
+def _onnx_proba(path, X):
+    session = onnxruntime.InferenceSession(str(path))
+    return session.run(None, {"images": X.reshape(len(X), -1).astype(np.float32)})[0]
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_exported_file_gives_predict_proba_on_raw_images(name, small_split, tmp_path):
+    X_train, y_train, X_test, _ = small_split
+    # One short epoch: enough to move weights and batch-norm statistics off their start.
+    network = NETWORKS[name](epochs=1, random_state=0)
+    scaling = "standard" if name == "cnn_small" else "minmax"
+    clf = make_pipeline(ImagePreprocessor(scaling=scaling), network).fit(X_train[:300],
+                                                                        y_train[:300])
+    path = tmp_path / "model.onnx"
+    export(clf, path)
+    np.testing.assert_allclose(_onnx_proba(path, X_test[:200]), clf.predict_proba(X_test[:200]),
+                               atol=1e-5)
+
+
+def test_exported_graph_has_no_training_only_operations(small_split, tmp_path):
+    import onnx
+
+    X_train, y_train, _, _ = small_split
+    clf = make_pipeline(ImagePreprocessor(), FashionCNN(conv_filters=(4,), epochs=1,
+                                                        augment="flip_shift", random_state=0))
+    export(clf.fit(X_train[:200], y_train[:200]), tmp_path / "model.onnx")
+    operations = {node.op_type for node in onnx.load(tmp_path / "model.onnx").graph.node}
+    assert not {op for op in operations if "Random" in op or "Dropout" in op}
+
+
+def test_bare_network_takes_its_own_input(small_split, tmp_path):
+    X_train, y_train, X_test, _ = small_split
+    mlp = FashionMLP(hidden_layer_sizes=(16,), epochs=1, random_state=0)
+    mlp.fit(X_train[:300] / 255, y_train[:300])
+    export(mlp, tmp_path / "mlp.onnx")
+    np.testing.assert_allclose(_onnx_proba(tmp_path / "mlp.onnx", X_test[:50] / 255),
+                               mlp.predict_proba(X_test[:50] / 255), atol=1e-5)
+
+
+@pytest.mark.parametrize("estimator, error, message", [
+    (FashionMLP(), NotFittedError, "not fitted yet"),
+    (make_pipeline(ImagePreprocessor(), PCA(5), FashionMLP()), ValueError,
+     r"ImagePreprocessor before the network, nothing else; this pipeline has "
+     r"\['ImagePreprocessor', 'PCA'\]"),
+    (make_pipeline(ImagePreprocessor()), ValueError, "needs a FashionMLP or FashionCNN"),
+])
+def test_bad_calls_get_clear_errors(estimator, error, message, tmp_path):
+    with pytest.raises(error, match=message):
+        export(estimator, tmp_path / "model.onnx")
+    assert not list(tmp_path.iterdir())
+
+
+def test_unknown_format(tmp_path):
+    with pytest.raises(ValueError, match=r"format must be one of \('onnx',\), got 'tflite'"):
+        export(FashionMLP(), tmp_path / "model.tflite", format="tflite")
