@@ -40,7 +40,7 @@ VARIANTS = {
 _WORKER = """
 import json, os, sys, time
 import keras
-from skfmnist import FashionCNN, builders, fetch_fashion_mnist
+from skfmnist import FashionCNN, _builders as builders, fetch_fashion_mnist
 if os.environ.get("SKFMNIST_PROFILE_KERAS_BN"):
     builders.FusedBatchNormalization = keras.layers.BatchNormalization
 if os.environ.get("SKFMNIST_PROFILE_POLICY"):

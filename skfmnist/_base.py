@@ -160,6 +160,11 @@ class FashionClassifierBase(KerasClassifierCompat):
 
         return [keras.callbacks.LearningRateScheduler(rate), *(self.callbacks or []), tracker]
 
+    @property
+    def current_epoch(self):
+        """Epochs trained so far (scikeras reads ``history_["loss"]``, absent after 0 epochs)."""
+        return len(getattr(self, "history_", {}).get("loss", ()))
+
     def _record_history(self, records, append):
         if not append or not hasattr(self, "history_"):
             self.history_ = {}

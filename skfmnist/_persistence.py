@@ -154,8 +154,6 @@ def _read_archive(path):
             budget = check_zip_limits(archive, Path(path).stat().st_size, str(path))
             manifest = _parse_manifest(read_member(archive, _MANIFEST, _MAX_MANIFEST, str(path)))
             payload = read_member(archive, _PAYLOAD, budget, str(path))
-        with zipfile.ZipFile(io.BytesIO(payload)) as inner:  # skops's format is a zip too
-            check_zip_limits(inner, len(payload), f"{path} ({_PAYLOAD})")
     except zipfile.BadZipFile:
         raise ModelFileError(
             f"{path} is not a skfmnist model file, or it is truncated or corrupt (not a valid zip "
@@ -170,6 +168,17 @@ def _read_archive(path):
             raise
         raise ModelFileError(f"{path} is corrupt ({type(exc).__name__}: {exc}).") from None
     return manifest, payload
+
+
+def _check_payload_limits(path, payload):
+    """skops's format is a zip too: bound it before skops inflates anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as inner:
+            check_zip_limits(inner, len(payload), f"{path} ({_PAYLOAD})")
+    except zipfile.BadZipFile:
+        raise ModelFileError(f"{path} is corrupt: {_PAYLOAD} is not a valid archive.") from None
+    except ZipLimitError as exc:
+        raise ModelFileError(f"{path} is refused: {exc}") from None
 
 
 def _parse_manifest(data):
@@ -252,6 +261,7 @@ def load(path, *, trusted=None):
 
     manifest, payload = _read_archive(path)
     _check_manifest(path, manifest)
+    _check_payload_limits(path, payload)
     allowed = set(SKFMNIST_TYPES) | set(trusted or ())
     try:
         untrusted = sorted(set(skops.io.get_untrusted_types(data=payload)) - allowed)

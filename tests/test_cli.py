@@ -120,7 +120,7 @@ def test_commands_start_quietly(trained):
         (["predict", "{model}", "{empty}"], "is a folder without images"),
         (["train", "--subset", "10", "--epochs", "1", "--model", "mlp", "--param",
           "hidden_layer_sizes=[100000000000]"], "ResourceExhaustedError"),
-        (["export", "{model}", "{file}/model.onnx"], "not writable"),
+        (["export", "{model}", "{file}/model.onnx"], "is a file, not a folder"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(trained, tmp_path, capsys, argv, message):
