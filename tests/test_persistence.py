@@ -235,7 +235,8 @@ def test_zip_bomb_is_refused_before_inflating(tmp_path):
     assert path.stat().st_size < 2 << 20  # 1.5 GiB of zeros in under 2 MiB
     output = run_python(f"""
         import resource, skfmnist, skops.io
-        skfmnist._persistence.library_versions()  # imports TensorFlow: the baseline
+        from skfmnist._persistence import library_versions
+        library_versions()  # imports TensorFlow: the baseline
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:
             skfmnist.load({str(path)!r})
