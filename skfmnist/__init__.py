@@ -23,6 +23,7 @@ _LAZY = {
     "LearningRateFinder": "skfmnist._lr_finder",
     "save": "skfmnist._persistence",
     "load": "skfmnist._persistence",
+    "TRUSTED_TYPES": "skfmnist._persistence",
     "ModelFileError": "skfmnist._persistence",
     "UntrustedTypesError": "skfmnist._persistence",
     "VersionMismatchWarning": "skfmnist._persistence",

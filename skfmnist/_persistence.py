@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ._fileutils import ZipLimitError, atomic_write, check_zip_limits, read_member
 
-__all__ = ["ModelFileError", "UntrustedTypesError", "VersionMismatchWarning", "load", "save"]
+__all__ = ["TRUSTED_TYPES", "ModelFileError", "UntrustedTypesError", "VersionMismatchWarning",
+           "load", "save"]
 
 FORMAT_NAME = "skfmnist-model"
 FORMAT_VERSION = 1
@@ -29,8 +30,9 @@ _MANIFEST = "manifest.json"
 _PAYLOAD = "estimator.skops"
 _MAX_MANIFEST = 1 << 20
 
-#: Types skfmnist trusts in its own files, besides what skops trusts by default.
-SKFMNIST_TYPES = (
+#: skfmnist's own types, trusted in its model files besides what skops trusts by default. Other
+#: skops readers need them listed, e.g. MLflow's ``skops_trusted_types``.
+TRUSTED_TYPES = (
     "skfmnist._estimators.FashionCNN",
     "skfmnist._estimators.FashionMLP",
     "skfmnist._preprocessing.ImagePreprocessor",
@@ -262,7 +264,7 @@ def load(path, *, trusted=None):
     manifest, payload = _read_archive(path)
     _check_manifest(path, manifest)
     _check_payload_limits(path, payload)
-    allowed = set(SKFMNIST_TYPES) | set(trusted or ())
+    allowed = set(TRUSTED_TYPES) | set(trusted or ())
     try:
         untrusted = sorted(set(skops.io.get_untrusted_types(data=payload)) - allowed)
     except Exception as exc:  # skops reports damaged payloads with assorted exception types

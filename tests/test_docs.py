@@ -26,6 +26,15 @@ def test_scaling_page_local_cluster_snippet_runs(tmp_path):
                      r"[35]\} 0\.\d+", output)
 
 
+def test_serving_page_snippets_run_in_order(tmp_path):
+    pytest.importorskip("mlflow")
+    script = "\n".join(python_blocks("serving.md"))
+    assert script.count("assert ") >= 5  # each way out checks its predictions
+    run_python(f"import os; os.chdir({str(tmp_path)!r})\n" + script, timeout=600)
+    assert {"model.skfmnist", "model.joblib", "model.onnx", "README.md", "mlruns"} <= {
+        path.name for path in tmp_path.iterdir()}
+
+
 def test_sphinx_site_builds_without_warnings_running_every_example(tmp_path):
     """The docs cannot rot: API pages from the docstrings, the gallery, warnings as errors."""
     result = subprocess.run(
