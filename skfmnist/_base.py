@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _builders as builders
-from ._callbacks import BestEpoch
+from ._callbacks import BestEpoch, StepSchedule
 from ._data import make_dataset, predict_in_chunks, validation_split
 from ._images import flatten_images
 from ._scikeras_compat import KerasClassifierCompat
@@ -52,7 +52,11 @@ TRAINING_CONSTRAINTS = {
     "callbacks": [list, None],
     "class_weight": [dict, StrOptions({"balanced"}), None],
     "checkpoint_dir": [str, Path, None],
+    "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
 }
+# Batches that re-estimate batch-norm statistics after weight averaging: with momentum 0.9,
+# what was there before weighs 0.9**50 < 1 %.
+_BATCH_NORM_REFRESH_STEPS = 50
 
 
 class FashionClassifierBase(KerasClassifierCompat):
@@ -136,6 +140,8 @@ class FashionClassifierBase(KerasClassifierCompat):
                 shuffle=False,  # the seeded dataset from get_iterator does the shuffling
                 **fit_kwargs,
             ).history
+            if self.ema_momentum is not None:
+                self._refresh_batch_norm(arrays, train_index, seed)
             if self.early_stopping:
                 tracker.restore(self.model_)
         except KeyboardInterrupt:
@@ -144,21 +150,46 @@ class FashionClassifierBase(KerasClassifierCompat):
             warnings.warn(_interrupt_message(tracker, self.model_), UserWarning, stacklevel=5)
         self._record_history(records, append=initial_epoch > 0)
 
+    def _refresh_batch_norm(self, arrays, index, seed):
+        """Re-estimate batch-norm statistics for the averaged weights Keras put in place at the
+        end of ``fit``: the moving statistics followed the live weights, not their average."""
+        batch_norms = [layer for layer in self.model_.layers
+                       if isinstance(layer, keras.layers.BatchNormalization)]
+        if not batch_norms:
+            return
+        for batch in self.get_iterator(arrays, index=index, shuffle_seed=seed).take(
+                _BATCH_NORM_REFRESH_STEPS):
+            self.model_(batch[0], training=True)  # updates the moving statistics only
+
     def get_iterator(self, arrays, *, index=None, shuffle_seed=None):
         """The batches of ``arrays`` (rows ``index``), shuffled from ``shuffle_seed`` if set."""
         return make_dataset(arrays, self.batch_size, index=index, shuffle_seed=shuffle_seed)
 
     def get_callbacks(self, initial_epoch, epochs, schedule, tracker):
-        """Keras callbacks of one ``fit_loop``: the learning rate of every epoch (set even when
+        """Keras callbacks of one ``fit_loop``: the learning rate of every step (set even when
         constant, so nothing is inherited from an earlier fit's schedule), the user's
         ``callbacks`` as they are now, then ``tracker``."""
         schedule = schedule or self.lr_schedule
 
-        def rate(epoch, current_rate=None):
-            return builders.learning_rate_at_epoch(schedule, self.learning_rate,
-                                                   epoch - initial_epoch, epochs, self.lr_decay)
+        def rate(epoch):
+            return builders.learning_rate_at(schedule, self.learning_rate, epoch, epochs,
+                                             self.lr_decay)
 
-        return [keras.callbacks.LearningRateScheduler(rate), *(self.callbacks or []), tracker]
+        return [StepSchedule(rate, first_epoch=initial_epoch), *(self.callbacks or []), tracker]
+
+    def inference_model(self):
+        """The network as prediction (and :func:`skfmnist.export`) runs it: without
+        training-only layers, with test-time augmentation where set."""
+        check_is_fitted(self)
+        return builders.inference_model(self.model_, **self._inference_options_dict())
+
+    def _inference_options_dict(self):
+        """Hook: what prediction adds to the trained network (the CNN's test-time
+        augmentation); nothing here."""
+        return {}
+
+    def _inference_options(self):
+        return tuple(sorted(self._inference_options_dict().items()))
 
     @property
     def current_epoch(self):
@@ -187,10 +218,11 @@ class FashionClassifierBase(KerasClassifierCompat):
         this function is traced once, for any number of rows, so small predictions take a few
         milliseconds and varying batch sizes cause no retracing.
         """
-        function = _FORWARD_FUNCTIONS.get(self.model_)
-        if function is None:  # first call for this network (fitted, rebuilt or loaded)
-            function = _forward_function(self.model_, self.n_features_in_)
-            _FORWARD_FUNCTIONS[self.model_] = function
+        functions = _FORWARD_FUNCTIONS.setdefault(self.model_, {})
+        key = self._inference_options()
+        if key not in functions:  # first call for this network (fitted, rebuilt or loaded)
+            functions[key] = _forward_function(self.inference_model(), self.n_features_in_)
+        function = functions[key]
         return function(X).numpy()
 
     def score(self, X, y, sample_weight=None):
@@ -246,7 +278,7 @@ class FashionClassifierBase(KerasClassifierCompat):
     def _keras_build_fn(self, meta):
         model = self._build_network(meta, seed=self._seed)
         return builders.compile_classifier(model, self.optimizer, self.learning_rate,
-                                           self.label_smoothing)
+                                           self.label_smoothing, self.ema_momentum)
 
     def summary(self):
         """The network's layer-by-layer summary (Keras's ``Model.summary``) as text."""
@@ -269,9 +301,10 @@ class FashionClassifierBase(KerasClassifierCompat):
         return cls(**{**params, **overrides})
 
 
-# Traced forward functions by network, kept outside the estimator: predicting must not change
-# the estimator's __dict__ (scikit-learn's check_dict_unchanged), and a network that is gone
-# takes its function with it.
+# Traced forward functions by trained network (then by inference options), kept outside the
+# estimator: predicting must not change the estimator's __dict__ (scikit-learn's
+# check_dict_unchanged), and a network that is gone takes its functions with it (the inference
+# model shares its layers, not the network object, so it does not keep the key alive).
 _FORWARD_FUNCTIONS = weakref.WeakKeyDictionary()
 
 
@@ -286,15 +319,14 @@ class _Forward:
 
     A callable object, not a function: TensorFlow's "retracing" warning counts traces per code
     object, so a function traced once per network is reported after a few networks (a grid
-    search); an object is counted on its own. It holds the network weakly, as the
-    WeakKeyDictionary above needs.
+    search); an object is counted on its own.
     """
 
     def __init__(self, model):
-        self._model = weakref.ref(model)
+        self._model = model
 
     def __call__(self, rows):
-        return self._model()(rows, training=False)
+        return self._model(rows, training=False)
 
 
 def _interrupt_message(tracker, model):

@@ -17,13 +17,17 @@ import keras  # noqa: E402  (after the thread limit is applied)
 from .layers import FusedBatchNormalization  # noqa: E402
 
 __all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch",
-           "training_targets"]
+           "inference_model", "training_targets"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 # Keras's default 0.99 needs hundreds of steps before the moving statistics used at prediction
 # time settle; 0.9 (PyTorch's default) is as good on the full data and right after a few dozen.
 _BN_MOMENTUM = 0.9
-LR_SCHEDULES = ("constant", "exponential", "cosine")
+LR_SCHEDULES = ("constant", "exponential", "cosine", "onecycle")
+# One-cycle: from a fifth of the peak up to it at 23 % of training, then down to 0 (airbench's
+# triangular schedule).
+_ONECYCLE_PEAK_AT, _ONECYCLE_START = 0.23, 0.2
+TTA_MODES = ("flip",)
 
 
 class _SeedStream:
@@ -176,18 +180,20 @@ def _pair(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
-def make_optimizer(name, learning_rate):
-    """Adam, SGD with Nesterov momentum 0.9, or RMSprop."""
+def make_optimizer(name, learning_rate, ema_momentum=None):
+    """Adam, SGD with Nesterov momentum 0.9, or RMSprop; with ``ema_momentum``, Keras keeps an
+    exponential moving average of the weights and puts it in their place when ``fit`` ends."""
+    ema = {} if ema_momentum is None else {"use_ema": True, "ema_momentum": ema_momentum}
     if name == "adam":
-        return keras.optimizers.Adam(learning_rate)
+        return keras.optimizers.Adam(learning_rate, **ema)
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True)
+        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True, **ema)
     if name == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
+        return keras.optimizers.RMSprop(learning_rate, **ema)
     raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}.")
 
 
-def compile_classifier(model, optimizer, learning_rate, label_smoothing=0.0):
+def compile_classifier(model, optimizer, learning_rate, label_smoothing=0.0, ema_momentum=None):
     """Compile with the cross-entropy loss; :func:`training_targets` gives the labels it expects.
 
     Keras smooths labels only in the categorical (one-hot) cross-entropy. Without smoothing the
@@ -195,7 +201,7 @@ def compile_classifier(model, optimizer, learning_rate, label_smoothing=0.0):
     """
     loss = (keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
             if label_smoothing else keras.losses.SparseCategoricalCrossentropy())
-    model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=loss,
+    model.compile(optimizer=make_optimizer(optimizer, learning_rate, ema_momentum), loss=loss,
                   metrics=["accuracy"])
     return model
 
@@ -209,12 +215,45 @@ def training_targets(model, labels, n_classes):
     return labels
 
 
-def learning_rate_at_epoch(schedule, base_rate, epoch, n_epochs, decay):
-    """Learning rate for ``epoch`` (0-based) of a fit of ``n_epochs`` under ``schedule``."""
+def learning_rate_at(schedule, base_rate, epoch, n_epochs, decay):
+    """Learning rate at ``epoch`` (0-based, fractional within an epoch) of a fit of
+    ``n_epochs`` under ``schedule``; ``base_rate`` is the peak."""
+    progress = min(epoch / n_epochs, 1.0) if n_epochs else 0.0
     if schedule == "constant":
         return base_rate
     if schedule == "exponential":
         return base_rate * decay**epoch
     if schedule == "cosine":
-        return base_rate * 0.5 * (1 + math.cos(math.pi * min(epoch, n_epochs) / max(n_epochs, 1)))
+        return base_rate * 0.5 * (1 + math.cos(math.pi * progress))
+    if schedule == "onecycle":
+        if progress < _ONECYCLE_PEAK_AT:
+            rise = progress / _ONECYCLE_PEAK_AT
+            return base_rate * (_ONECYCLE_START + (1 - _ONECYCLE_START) * rise)
+        return base_rate * (1 - progress) / (1 - _ONECYCLE_PEAK_AT)
     raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {schedule!r}.")
+
+
+def inference_model(model, image_shape=None, tta=None):
+    """``model`` for prediction: the same layers and weights without the training-only
+    augmentation layers, and with ``tta="flip"`` the mean of the probabilities of each image and
+    its horizontal mirror. Prediction and export both use it, so they compute the same thing.
+    """
+    inputs = keras.Input(model.input_shape[1:], name="pixels")
+    outputs = _chain(model, inputs)
+    if tta == "flip":
+        height, width = image_shape
+        mirrored = keras.ops.reshape(
+            keras.ops.flip(keras.ops.reshape(inputs, (-1, height, width)), axis=2),
+            (-1, height * width))
+        outputs = keras.layers.Average(name="tta_mean")([outputs, _chain(model, mirrored)])
+    elif tta is not None:
+        raise ValueError(f"tta must be None or one of {TTA_MODES}, got {tta!r}.")
+    return keras.Model(inputs, outputs, name=f"{model.name}_inference")
+
+
+def _chain(model, x):
+    """Apply ``model``'s layers (a chain, as the builders make) to ``x``, skipping augmentation."""
+    for layer in model.layers[1:]:  # after the InputLayer
+        if not layer.name.startswith("augment"):
+            x = layer(x)
+    return x

@@ -121,3 +121,36 @@ def _h5_release_reports_silenced():
         yield
     finally:
         sys.unraisablehook = hook
+
+
+class StepSchedule(Callback):
+    """Set the optimiser's learning rate before every step from ``rate(epoch)``, where
+    ``epoch`` counts from the start of this fit and is fractional within an epoch; log the rate
+    each epoch started with as ``learning_rate``.
+
+    Parameters
+    ----------
+    rate : callable
+        Fractional epoch -> learning rate.
+    first_epoch : int, default=0
+        Keras's epoch index at which this fit starts (warm starts continue the count).
+    """
+
+    def __init__(self, rate, first_epoch=0):
+        super().__init__()
+        self.rate = rate
+        self.first_epoch = first_epoch
+        self._epoch = 0
+        self._epoch_rate = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch - self.first_epoch
+        self._epoch_rate = self.rate(self._epoch)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        steps = self.params.get("steps") or 1
+        self.model.optimizer.learning_rate.assign(self.rate(self._epoch + batch / steps))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self._epoch_rate)

@@ -21,13 +21,18 @@ TRAINING_PARAMETERS = """\
         Optimiser; ``"sgd"`` uses Nesterov momentum 0.9.
     learning_rate : float, default=1e-3
         Peak learning rate.
-    lr_schedule : {"constant", "exponential", "cosine"}, default="cosine"
-        How the learning rate changes over the epochs of one ``fit``: not at all, multiplied
-        by ``lr_decay`` each epoch, or along a half cosine from ``learning_rate`` to 0 over
-        ``epochs``. Each ``fit`` (also a warm-started one) runs the whole schedule;
+    lr_schedule : {"constant", "exponential", "cosine", "onecycle"}, default="cosine"
+        How the learning rate changes, step by step, over the epochs of one ``fit``: not at
+        all; multiplied by ``lr_decay`` per epoch; along a half cosine from ``learning_rate``
+        to 0; or one cycle: up from a fifth of ``learning_rate`` to it at 23 % of training,
+        then linearly down to 0. Each ``fit`` (also a warm-started one) runs the whole schedule;
         ``partial_fit`` trains its one epoch at ``learning_rate``.
     lr_decay : float, default=0.9
         Per-epoch factor for ``lr_schedule="exponential"``.
+    ema_momentum : float or None, default=None
+        If set, an exponential moving average of the weights (Keras's optimiser ``use_ema``,
+        this momentum per step) replaces the trained weights when ``fit`` ends, and batch-norm
+        statistics are re-estimated for it on 50 training batches.
     batch_size : int, default=128
         Images per gradient step.
     validation_split : float, default=0.0

@@ -96,9 +96,9 @@ class FashionMLP(FashionClassifierBase):
 
     def __init__(self, *, hidden_layer_sizes=(256, 128), activation="relu", dropout=0.2,
                  batch_norm=False, l1=0.0, l2=0.0, optimizer="adam", learning_rate=1e-3,
-                 lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.0, batch_size=128,
-                 epochs=30, validation_split=0.0, early_stopping=False, patience=5,
-                 random_state=None, verbose=0, warm_start=False, callbacks=None,
+                 lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.0, ema_momentum=None,
+                 batch_size=128, epochs=30, validation_split=0.0, early_stopping=False,
+                 patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
                  class_weight=None, checkpoint_dir=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -111,6 +111,7 @@ class FashionMLP(FashionClassifierBase):
         self.lr_schedule = lr_schedule
         self.lr_decay = lr_decay
         self.label_smoothing = label_smoothing
+        self.ema_momentum = ema_momentum
         self.batch_size = batch_size
         self.epochs = epochs
         self.validation_split = validation_split
@@ -191,6 +192,10 @@ class FashionCNN(FashionClassifierBase):
         Random changes to the training images, drawn afresh each epoch: horizontal flips, or
         flips plus shifts of up to 10 %% of the image size. Over 15 epochs flips paid and
         shifts cost accuracy (user guide, "Training recipe"). Never active at prediction.
+    tta : {"flip"} or None, default=None
+        Test-time augmentation: ``predict`` and ``predict_proba`` average the probabilities of
+        each image and its horizontal mirror, at twice the prediction cost and no training
+        cost. A prediction-time setting: it can be changed on a fitted estimator.
     image_shape : tuple of (int, int) or None, default=None
         ``(height, width)`` of images passed as flat rows. None: taken from 3-d/4-d input, else
         the square side of the row length (rows that are not square warn and are treated as
@@ -239,6 +244,7 @@ class FashionCNN(FashionClassifierBase):
         "dense_units": [Interval(Integral, 0, None, closed="left"), tuple, list],
         "kernel_initializer": [str],
         "augment": [StrOptions(set(builders.AUGMENTATIONS)), None],
+        "tta": [StrOptions(set(builders.TTA_MODES)), None],
         "image_shape": [tuple, list, None],
     }
 
@@ -246,9 +252,9 @@ class FashionCNN(FashionClassifierBase):
                  strides=1, padding="same", pool_size=2, batch_norm=True,
                  conv_activation="relu", conv_dropout=0.0, dense_units=128, activation="relu",
                  dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
-                 image_shape=None, optimizer="adam", learning_rate=1e-3, lr_schedule="cosine",
-                 lr_decay=0.9, label_smoothing=0.1, batch_size=128, epochs=15,
-                 validation_split=0.0, early_stopping=False, patience=5, random_state=None,
+                 tta=None, image_shape=None, optimizer="adam", learning_rate=1e-3,
+                 lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.1, ema_momentum=None,
+                 batch_size=128, epochs=15, validation_split=0.0, early_stopping=False, patience=5, random_state=None,
                  verbose=0, warm_start=False, callbacks=None, class_weight=None,
                  checkpoint_dir=None):
         self.conv_filters = conv_filters
@@ -267,12 +273,14 @@ class FashionCNN(FashionClassifierBase):
         self.l1 = l1
         self.l2 = l2
         self.augment = augment
+        self.tta = tta
         self.image_shape = image_shape
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.lr_schedule = lr_schedule
         self.lr_decay = lr_decay
         self.label_smoothing = label_smoothing
+        self.ema_momentum = ema_momentum
         self.batch_size = batch_size
         self.epochs = epochs
         self.validation_split = validation_split
@@ -295,6 +303,9 @@ class FashionCNN(FashionClassifierBase):
         if isinstance(units, Integral):
             return (units,) if units else ()
         return tuple(units)
+
+    def _inference_options_dict(self):
+        return {"image_shape": self.image_shape_, "tta": self.tta}
 
     def _set_image_shape(self, stacked_shape):
         self.image_shape_ = resolve_image_shape(self.n_features_in_, self.image_shape,

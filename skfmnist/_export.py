@@ -96,7 +96,7 @@ def _split(estimator):
 
 
 def _serving_model(preprocessor, network):
-    """A Keras model: raw pixels -> scaling -> the trained layers without augmentation."""
+    """A Keras model: raw pixels -> scaling -> the network as prediction runs it."""
     import keras
     import numpy as np
 
@@ -107,15 +107,7 @@ def _serving_model(preprocessor, network):
         x = keras.layers.Rescaling(1.0 / (_MAX_PIXEL * preprocessor.scale_),
                                    offset=-preprocessor.mean_ / preprocessor.scale_,
                                    name="scaling")(x)
-    for layer in network.model_.layers[1:]:  # after the InputLayer; the networks are chains
-        if not layer.name.startswith("augment"):
-            x = layer(x, training=False) if _takes_training(layer) else layer(x)
-    serving = keras.Model(inputs, x, name=f"{network.model_.name}_serving")
+    serving = keras.Model(inputs, network.inference_model()(x),
+                          name=f"{network.model_.name}_serving")
     serving(np.zeros((1, network.n_features_in_), dtype=np.float32))  # Keras exports called models
     return serving
-
-
-def _takes_training(layer):
-    import inspect
-
-    return "training" in inspect.signature(layer.call).parameters

@@ -75,9 +75,28 @@ def test_optimizers(name, class_name):
 
 @pytest.mark.parametrize(
     "schedule, rates",
-    [("constant", [0.1, 0.1, 0.1]), ("exponential", [0.1, 0.05, 0.025]),
-     ("cosine", [0.1, 0.05, 0.0])],
+    [("constant", [0.1, 0.1, 0.1, 0.1]), ("exponential", [0.1, 0.05, 0.025, 0.0125]),
+     ("cosine", [0.1, 0.05, 0.0, 0.0]),
+     # one-cycle over 2 epochs: 0.02 at the start, the peak at 23 %, linear down to 0
+     ("onecycle", [0.02, 0.1 * 0.5 / 0.77, 0.0, 0.0])],
 )
 def test_learning_rate_schedules(schedule, rates):
-    got = [builders.learning_rate_at_epoch(schedule, 0.1, epoch, 2, 0.5) for epoch in range(3)]
+    got = [builders.learning_rate_at(schedule, 0.1, epoch, 2, 0.5) for epoch in (0, 1, 2, 3)]
     assert got == pytest.approx(rates, abs=1e-12)
+
+
+def test_onecycle_peaks_at_23_percent():
+    got = [builders.learning_rate_at("onecycle", 1.0, t, 100, 0.9) for t in (0, 11.5, 23, 50)]
+    assert got == pytest.approx([0.2, 0.6, 1.0, 0.5 / 0.77])
+
+
+def test_inference_model_drops_augmentation_and_averages_mirrors():
+    model = builders.build_cnn((4, 6), 3, conv_filters=(2,), dense_units=(4,), augment="flip",
+                               seed=0)
+    plain = builders.inference_model(model)
+    assert not [layer for layer in plain.layers if layer.name.startswith("augment")]
+    x = np.random.default_rng(0).random((5, 24)).astype("float32")
+    mirrored = x.reshape(5, 4, 6)[:, :, ::-1].reshape(5, 24)
+    expected = (plain(x, training=False) + plain(mirrored, training=False)) / 2
+    averaged = builders.inference_model(model, (4, 6), "flip")
+    np.testing.assert_allclose(averaged(x, training=False), expected, rtol=1e-6)

@@ -314,3 +314,57 @@ def test_one_image_prediction_matches_the_batched_one(scaled_split, tiny_cnn):
     batched = cnn.predict_proba(X_test[:700])  # more than one prediction chunk
     singles = np.concatenate([cnn.predict_proba(X_test[i:i + 1]) for i in (0, 513, 699)])
     np.testing.assert_allclose(singles, batched[[0, 513, 699]], rtol=1e-5, atol=1e-7)
+
+
+@pytest.fixture(scope="module")
+def fitted_cnn(small_split):
+    """One small default-architecture-style CNN, trained once for this module's recipe tests."""
+    X_train, y_train, _, _ = small_split
+    cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, random_state=0)
+    return make_pipeline(ImagePreprocessor(), cnn).fit(X_train, y_train)
+
+
+def test_flip_tta_averages_each_image_and_its_mirror(fitted_cnn, small_split):
+    from sklearn.base import clone
+
+    _, _, X_test, y_test = small_split
+    X = X_test[:200]
+    plain = fitted_cnn.predict_proba(X)
+    mirrored = fitted_cnn.predict_proba(X.reshape(-1, 28, 28)[:, :, ::-1].reshape(200, -1))
+    with_tta = clone(fitted_cnn).set_params(fashioncnn__tta="flip")  # unfitted: tta alone
+    assert with_tta[-1].tta == "flip"
+    fitted_cnn.set_params(fashioncnn__tta="flip")
+    try:
+        np.testing.assert_allclose(fitted_cnn.predict_proba(X), (plain + mirrored) / 2,
+                                   rtol=1e-5, atol=1e-7)
+    finally:
+        fitted_cnn.set_params(fashioncnn__tta=None)
+    np.testing.assert_array_equal(fitted_cnn.predict_proba(X), plain)
+
+
+def test_onecycle_schedule_rises_then_falls(scaled_split, tiny_mlp):
+    X_train, y_train, _, _ = scaled_split
+    clf = tiny_mlp(epochs=4, lr_schedule="onecycle", learning_rate=0.01).fit(X_train, y_train)
+    assert clf.history_["learning_rate"] == pytest.approx(
+        [0.002, 0.01 * 0.75 / 0.77, 0.01 * 0.5 / 0.77, 0.01 * 0.25 / 0.77], rel=1e-5)
+    assert clf.model_.optimizer.learning_rate.numpy() < 0.01 * 0.02  # the last step: near 0
+
+
+def test_weight_ema_replaces_the_weights_and_refreshes_batch_norm(small_split):
+    import keras
+
+    X_train, y_train, _, _ = small_split
+    X_train = (X_train / 255).astype("float32")
+
+    def fit(ema_momentum):
+        return FashionCNN(conv_filters=(8,), dense_units=16, epochs=2, augment=None,
+                          ema_momentum=ema_momentum, random_state=0).fit(X_train, y_train)
+
+    plain, averaged = fit(None), fit(0.99)
+    assert not np.allclose(plain.model_.get_weights()[0], averaged.model_.get_weights()[0])
+    # The moving statistics describe the averaged weights' feature maps (without the refresh
+    # the variance is ~10 % off here: they followed the live weights during training).
+    conv = keras.Model(averaged.model_.inputs, averaged.model_.get_layer("block1_conv1").output)
+    maps = conv.predict(X_train, verbose=0)
+    bn = averaged.model_.get_layer("block1_bn1")
+    np.testing.assert_allclose(maps.var(axis=(0, 1, 2)), bn.moving_variance.numpy(), rtol=0.04)

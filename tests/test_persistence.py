@@ -307,3 +307,16 @@ def test_save_refuses_what_is_not_an_estimator_and_keeps_the_existing_file(fitte
     with pytest.raises(TypeError, match="saves scikit-learn estimators.*Nothing was written"):
         skfmnist.save(thing, path)
     assert path.read_bytes() == before
+
+
+def test_recipe_parameters_survive_save_and_load(small_split, tmp_path):
+    from skfmnist import FashionCNN
+
+    X_train, y_train, X_test, _ = small_split
+    cnn = FashionCNN(conv_filters=(4,), dense_units=8, epochs=1, tta="flip", ema_momentum=0.9,
+                     lr_schedule="onecycle", random_state=0)
+    clf = make_pipeline(ImagePreprocessor(), cnn).fit(X_train[:300], y_train[:300])
+    skfmnist.save(clf, tmp_path / "recipe.skfmnist")
+    loaded = skfmnist.load(tmp_path / "recipe.skfmnist")
+    assert loaded[-1].get_params() == clf[-1].get_params()
+    np.testing.assert_array_equal(loaded.predict_proba(X_test[:30]), clf.predict_proba(X_test[:30]))
