@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _builders as builders
 from ._callbacks import BestEpoch, StepSchedule
+from ._docstrings import TRAINING_DATA, Substitution
 from ._data import make_dataset, predict_in_chunks, validation_split
 from ._images import flatten_images
 from ._scikeras_compat import KerasClassifierCompat
@@ -59,21 +60,28 @@ TRAINING_CONSTRAINTS = {
 _BATCH_NORM_REFRESH_STEPS = 50
 
 
+def set_init_params(estimator, init_locals):
+    """Store each ``__init__`` argument as the attribute of the same name, unchanged, as
+    scikit-learn requires of estimators; called as ``set_init_params(self, locals())`` by
+    constructors whose long parameter lists would otherwise be copied line by line."""
+    for name, value in init_locals.items():
+        if name != "self":
+            setattr(estimator, name, value)
+
+
 class FashionClassifierBase(KerasClassifierCompat):
     """What the MLP and the CNN share: the training loop and the prediction loop."""
 
     _parameter_constraints = TRAINING_CONSTRAINTS
 
+    @Substitution(training_data=TRAINING_DATA)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Train the network from scratch (or further, with ``warm_start=True``).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
-            Training images, scaled (e.g. by :class:`~skfmnist.ImagePreprocessor`).
-        y : array-like of shape (n_samples,)
-            Class labels (integers or strings).
+%(training_data)s
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights for the loss.
         **kwargs : dict
@@ -86,16 +94,14 @@ class FashionClassifierBase(KerasClassifierCompat):
         """
         return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
+    @Substitution(training_data=TRAINING_DATA)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train for one epoch at ``learning_rate``, keeping the network of earlier calls.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
-            Training images.
-        y : array-like of shape (n_samples,)
-            Class labels.
+%(training_data)s
         classes : array-like of shape (n_classes,), default=None
             All classes, required on the first call if ``y`` does not contain them all.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -106,6 +112,7 @@ class FashionClassifierBase(KerasClassifierCompat):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         # A schedule spans the epochs of one fit; partial_fit's caller decides how many calls
         # there will be, so each runs at the base rate (as MLPClassifier's does).

@@ -6,7 +6,7 @@ decorator fills it in; a literal percent sign in such a docstring is written ``%
 
 
 class Substitution:
-    """Class decorator: ``__doc__ % params``."""
+    """Decorator of a class or function: ``__doc__ % params``."""
 
     def __init__(self, **params):
         self.params = params
@@ -15,6 +15,12 @@ class Substitution:
         obj.__doc__ = obj.__doc__ % self.params
         return obj
 
+
+TRAINING_DATA = """\
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
+            Training images, scaled (e.g. by :class:`~skfmnist.ImagePreprocessor`).
+        y : array-like of shape (n_samples,)
+            Class labels (integers or strings)."""
 
 TRAINING_PARAMETERS = """\
     optimizer : {"adam", "sgd", "rmsprop"}, default="adam"
@@ -78,3 +84,4 @@ FITTED_ATTRIBUTES = """\
     history_ : dict of str to list of float
         Per-epoch ``loss``, ``accuracy`` and ``learning_rate`` (plus ``val_loss`` and
         ``val_accuracy`` with a validation split)."""
+

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _builders as builders
-from ._base import TRAINING_CONSTRAINTS, FashionClassifierBase
+from ._base import TRAINING_CONSTRAINTS, FashionClassifierBase, set_init_params
 from ._docstrings import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, Substitution
 from ._images import resolve_image_shape
 
@@ -100,29 +100,7 @@ class FashionMLP(FashionClassifierBase):
                  batch_size=128, epochs=30, validation_split=0.0, early_stopping=False,
                  patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
                  class_weight=None, checkpoint_dir=None):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.l1 = l1
-        self.l2 = l2
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.lr_schedule = lr_schedule
-        self.lr_decay = lr_decay
-        self.label_smoothing = label_smoothing
-        self.ema_momentum = ema_momentum
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.callbacks = callbacks
-        self.class_weight = class_weight
-        self.checkpoint_dir = checkpoint_dir
+        set_init_params(self, locals())
 
     def _validate_params(self):
         super()._validate_params()
@@ -257,41 +235,7 @@ class FashionCNN(FashionClassifierBase):
                  batch_size=128, epochs=15, validation_split=0.0, early_stopping=False, patience=5, random_state=None,
                  verbose=0, warm_start=False, callbacks=None, class_weight=None,
                  checkpoint_dir=None):
-        self.conv_filters = conv_filters
-        self.convs_per_block = convs_per_block
-        self.kernel_size = kernel_size
-        self.strides = strides
-        self.padding = padding
-        self.pool_size = pool_size
-        self.batch_norm = batch_norm
-        self.conv_activation = conv_activation
-        self.conv_dropout = conv_dropout
-        self.dense_units = dense_units
-        self.activation = activation
-        self.dropout = dropout
-        self.kernel_initializer = kernel_initializer
-        self.l1 = l1
-        self.l2 = l2
-        self.augment = augment
-        self.tta = tta
-        self.image_shape = image_shape
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.lr_schedule = lr_schedule
-        self.lr_decay = lr_decay
-        self.label_smoothing = label_smoothing
-        self.ema_momentum = ema_momentum
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.callbacks = callbacks
-        self.class_weight = class_weight
-        self.checkpoint_dir = checkpoint_dir
+        set_init_params(self, locals())
 
     def _validate_params(self):
         super()._validate_params()
