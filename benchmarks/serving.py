@@ -19,6 +19,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -91,11 +92,12 @@ def main(argv=None):
         {"case": "10,000 images, keras Model.predict, batch 128 (before)", "ms": 1000 * keras_s,
          "images_per_s": len(X) / keras_s},
     ]
-    path = f"{args.out}/serving-model.skfmnist"
-    skfmnist.save(clf, path)
-    memory = json.loads(subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(MEMORY_RUN), path, str(args.rows)],
-        capture_output=True, text=True, check=True).stdout)
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/model.skfmnist"
+        skfmnist.save(clf, path)
+        memory = json.loads(subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(MEMORY_RUN), path, str(args.rows)],
+            capture_output=True, text=True, check=True).stdout)
     rows.append({"case": f"{args.rows:,} images, predict_proba: peak memory added (MiB)",
                  "peak_mib": memory["grown_mib"],
                  "input_ratio": memory["grown_mib"] / memory["float32_input_mib"]})
