@@ -83,7 +83,7 @@ class FashionMLP(FashionClassifierBase):
     >>> from sklearn.pipeline import make_pipeline
     >>> from skfmnist import FashionMLP, ImagePreprocessor, fetch_fashion_mnist
     >>> X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
-    >>> clf = make_pipeline(ImagePreprocessor(), FashionMLP(epochs=2, random_state=0))
+    >>> clf = make_pipeline(ImagePreprocessor(), FashionMLP(epochs=5, random_state=0))
     >>> clf.fit(X[:2000], y[:2000]).score(X[2000:3000], y[2000:3000]) > 0.7
     True
     """
