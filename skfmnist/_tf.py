@@ -54,7 +54,17 @@ def import_tensorflow():
     import tensorflow as tf
 
     configure_threads(tf)
+    tf.get_logger().addFilter(_new_network_retracing_filter)
     return tf
+
+
+def _new_network_retracing_filter(record):
+    """Drop TensorFlow's "triggered tf.function retracing" warning about Keras's own training
+    and prediction functions: every fit builds a new network, whose functions are traced once
+    each, and TensorFlow counts those traces per code object across networks, so a grid search
+    reads as "retracing" after five fits although nothing is traced twice."""
+    message = record.getMessage()
+    return not ("triggered tf.function retracing" in message and "TensorFlowTrainer" in message)
 
 
 def thread_limit():

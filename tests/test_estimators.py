@@ -368,3 +368,16 @@ def test_weight_ema_replaces_the_weights_and_refreshes_batch_norm(small_split):
     maps = conv.predict(X_train, verbose=0)
     bn = averaged.model_.get_layer("block1_bn1")
     np.testing.assert_allclose(maps.var(axis=(0, 1, 2)), bn.moving_variance.numpy(), rtol=0.04)
+
+
+def test_predicting_varying_batch_sizes_on_many_networks_never_retraces(scaled_split, tiny_mlp,
+                                                                         caplog):
+    import logging
+
+    X_train, y_train, X_test, _ = scaled_split
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for seed in range(6):  # a grid search's worth of networks
+            clf = tiny_mlp(epochs=1, random_state=seed).fit(X_train[:200], y_train[:200])
+            for n_rows in (1, 7, 300, 513, 2):
+                clf.predict_proba(X_test[:n_rows])
+    assert not [record for record in caplog.records if "retracing" in record.getMessage()]
