@@ -10,9 +10,12 @@ Reading order, as skorch's ``net.py``::
                                  tracker (early stopping, checkpoint, interrupt)
     predict / predict_proba
       -> predict_loop            the network applied chunk by chunk
-           -> forward            one traced call of the network (no per-call data pipeline)
+           -> forward            one traced call of ``inference_model()``: the network without
+                                 training-only layers, with test-time augmentation if set
 
-Subclasses only describe their network (``_build_network``) and parameters.
+Subclasses describe their parameters and network (``_build_network``), and may fill two hooks:
+``_set_image_shape`` (what the network needs to know of the images) and
+``_inference_options_dict`` (what prediction adds, e.g. the CNN's test-time augmentation).
 """
 
 import warnings

@@ -48,3 +48,17 @@ def test_epoch_profile_times_each_variant_in_its_own_process(tmp_path):
     rows = json.loads((tmp_path / "profile_epoch.json").read_text())["rows"]
     assert [row["variant"].split("`")[1] for row in rows] == ["default", "keras_bn"]
     assert all(row["seconds"] > 0 for row in rows) and rows[0]["ratio"] == 1.0
+
+
+def test_ablation_quick_smoke_run_reports_plain_and_tta_accuracy_and_compute(tmp_path):
+    output = run_python(f"""
+        from benchmarks.ablation import main
+        main(["--quick", "--only", "base,onecycle", "--out", {str(tmp_path)!r}])
+    """, timeout=600)
+    assert "| variant |" in output
+    rows = json.loads((tmp_path / "ablation.json").read_text())["rows"]
+    assert [row["variant"].split("`")[1] for row in rows] == ["base", "onecycle"]
+    for row in rows:
+        assert 0.3 < row["accuracy"] < 1 and 0.3 < row["accuracy_tta"] < 1
+        # 1 epoch of 2,000 images: 3 x forward FLOPs of the default CNN x images
+        assert 0.05 < row["tflop"] < 0.15 and row["gflops"] > 0
