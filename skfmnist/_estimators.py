@@ -118,7 +118,7 @@ class FashionMLP(FashionClassifierBase):
         """The notebooks' MLP: Flatten, Dense 128 (ReLU), softmax; Adam, 10 epochs, batch 32."""
         return cls._preset(
             dict(hidden_layer_sizes=(128,), dropout=0.0, batch_size=32, epochs=10,
-                 lr_schedule="constant"), overrides
+                 lr_schedule="constant", learning_rate=1e-3, ema_momentum=None), overrides
         )
 
 
@@ -274,6 +274,7 @@ class FashionCNN(FashionClassifierBase):
             conv_filters=(20, 50), convs_per_block=1, kernel_size=5, padding="same",
             batch_norm=False, conv_dropout=0.0, dense_units=500, dropout=0.0, augment=None,
             label_smoothing=0.0, epochs=10, batch_size=32, lr_schedule="constant",
+            learning_rate=1e-3, tta=None, ema_momentum=None,
         ), overrides)
 
     @classmethod
@@ -283,6 +284,7 @@ class FashionCNN(FashionClassifierBase):
             conv_filters=(64, 64), convs_per_block=1, kernel_size=3, padding="valid",
             batch_norm=False, conv_dropout=0.0, dense_units=128, dropout=0.0, augment=None,
             label_smoothing=0.0, epochs=10, batch_size=32, lr_schedule="constant",
+            learning_rate=1e-3, tta=None, ema_momentum=None,
         ), overrides)
 
     @classmethod
@@ -292,6 +294,7 @@ class FashionCNN(FashionClassifierBase):
             conv_filters=(32, 64, 128), convs_per_block=1, kernel_size=3, padding="same",
             batch_norm=True, conv_dropout=0.0, dense_units=128, dropout=0.5, augment=None,
             label_smoothing=0.0, epochs=10, batch_size=128, lr_schedule="constant",
+            learning_rate=1e-3, tta=None, ema_momentum=None,
         ), overrides)
 
     @classmethod

@@ -381,3 +381,12 @@ def test_predicting_varying_batch_sizes_on_many_networks_never_retraces(scaled_s
             for n_rows in (1, 7, 300, 513, 2):
                 clf.predict_proba(X_test[:n_rows])
     assert not [record for record in caplog.records if "retracing" in record.getMessage()]
+
+
+@pytest.mark.parametrize("preset", [FashionCNN.lenet, FashionCNN.small, FashionCNN.deep_bn,
+                                    FashionMLP.simple])
+def test_notebook_presets_keep_the_recipe_off(preset):
+    params = preset().get_params()
+    assert params["lr_schedule"] == "constant" and params["learning_rate"] == 1e-3
+    assert params["ema_momentum"] is None and params["label_smoothing"] == 0.0
+    assert params.get("tta") is None and params.get("augment") is None
