@@ -256,8 +256,11 @@ def load(path, *, trusted=None):
         If the file holds types that are neither trusted by default nor in ``trusted``;
         nothing from it is run.
     ModelFileError
-        If the file is not a skfmnist model file, is truncated or corrupt, or comes from a
-        newer file format.
+        If the file is not a skfmnist model file, is truncated or corrupt, comes from a newer
+        file format, or would inflate beyond the limits checked before reading (at most 256
+        entries per archive, and 16 times its compressed size, 64 MiB at least, for the file,
+        its skops payload and each network's ``.keras`` archive). The message names the file
+        and the problem.
     """
     import skops.io
 
