@@ -22,17 +22,16 @@ TRAINING_DATA = """\
         y : array-like of shape (n_samples,)
             Class labels (integers or strings)."""
 
-TRAINING_PARAMETERS = """\
-    optimizer : {"adam", "sgd", "rmsprop"}, default="adam"
-        Optimiser; ``"sgd"`` uses Nesterov momentum 0.9.
-    learning_rate : float, default=1e-3
-        Peak learning rate.
-    lr_schedule : {"constant", "exponential", "cosine", "onecycle"}, default="cosine"
+LR_SCHEDULE = """\
         How the learning rate changes, step by step, over the epochs of one ``fit``: not at
         all; multiplied by ``lr_decay`` per epoch; along a half cosine from ``learning_rate``
         to 0; or one cycle: up from a fifth of ``learning_rate`` to it at 23 % of training,
         then linearly down to 0. Each ``fit`` (also a warm-started one) runs the whole schedule;
-        ``partial_fit`` trains its one epoch at ``learning_rate``.
+        ``partial_fit`` trains its one epoch at ``learning_rate``."""
+
+TRAINING_PARAMETERS = """\
+    optimizer : {"adam", "sgd", "rmsprop"}, default="adam"
+        Optimiser; ``"sgd"`` uses Nesterov momentum 0.9.
     lr_decay : float, default=0.9
         Per-epoch factor for ``lr_schedule="exponential"``.
     ema_momentum : float or None, default=None

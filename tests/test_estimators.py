@@ -320,7 +320,7 @@ def test_one_image_prediction_matches_the_batched_one(scaled_split, tiny_cnn):
 def fitted_cnn(small_split):
     """One small default-architecture-style CNN, trained once for this module's recipe tests."""
     X_train, y_train, _, _ = small_split
-    cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, random_state=0)
+    cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, tta=None, random_state=0)
     return make_pipeline(ImagePreprocessor(), cnn).fit(X_train, y_train)
 
 
