@@ -142,6 +142,7 @@ class StepSchedule(Callback):
         self.first_epoch = first_epoch
         self._epoch = 0
         self._epoch_rate = None
+        self._assigned = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch - self.first_epoch
@@ -149,7 +150,10 @@ class StepSchedule(Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         steps = self.params.get("steps") or 1
-        self.model.optimizer.learning_rate.assign(self.rate(self._epoch + batch / steps))
+        rate = self.rate(self._epoch + batch / steps)
+        if rate != self._assigned:  # an assignment per step would cost plain Keras's speed
+            self.model.optimizer.learning_rate.assign(rate)
+            self._assigned = rate
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
