@@ -186,7 +186,7 @@ class FashionCNN(FashionClassifierBase):
         the square side of the row length (rows that are not square warn and are treated as
         one-pixel-high strips). Set it for non-square images behind an
         :class:`~skfmnist.ImagePreprocessor`, whose output rows carry no shape.
-    label_smoothing : float, default=0.2
+    label_smoothing : float, default=0.1
         Share of each target's probability spread evenly over all classes in the loss
         (Keras's ``CategoricalCrossentropy(label_smoothing=...)``): discourages over-confident
         predictions. With ``warm_start``, the value of the first fit stays.
@@ -196,9 +196,9 @@ class FashionCNN(FashionClassifierBase):
         Peak learning rate.
     lr_schedule : {"constant", "exponential", "cosine", "onecycle"}, default="onecycle"
 %(lr_schedule)s
-        The defaults ``lr_schedule="onecycle"``, ``learning_rate=2e-3``,
-        ``label_smoothing=0.2`` and ``tta="flip"`` are the recipe measured in
-        ``benchmarks/results/ablation.md`` (user guide, "Training recipe").
+        The defaults ``lr_schedule="onecycle"``, ``learning_rate=2e-3`` and ``tta="flip"``
+        are the recipe measured in ``benchmarks/results/ablation.md`` (user guide, "Training
+        recipe").
 %(training_parameters)s
 
     Attributes
@@ -245,7 +245,7 @@ class FashionCNN(FashionClassifierBase):
                  conv_activation="relu", conv_dropout=0.0, dense_units=128, activation="relu",
                  dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
                  tta="flip", image_shape=None, optimizer="adam", learning_rate=2e-3,
-                 lr_schedule="onecycle", lr_decay=0.9, label_smoothing=0.2, ema_momentum=None,
+                 lr_schedule="onecycle", lr_decay=0.9, label_smoothing=0.1, ema_momentum=None,
                  batch_size=128, epochs=15, validation_split=0.0, early_stopping=False, patience=5, random_state=None,
                  verbose=0, warm_start=False, callbacks=None, class_weight=None,
                  checkpoint_dir=None):
