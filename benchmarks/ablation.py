@@ -16,7 +16,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 
 from benchmarks._common import RESULTS, write_results
 

@@ -16,7 +16,7 @@ import keras  # noqa: E402  (after the thread limit is applied)
 
 from .layers import FusedBatchNormalization  # noqa: E402
 
-__all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at_epoch",
+__all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at",
            "inference_model", "training_targets"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
