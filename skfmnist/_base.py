@@ -236,7 +236,7 @@ class FashionClassifierBase(KerasClassifierCompat):
         return function(X).numpy()
 
     def score(self, X, y, sample_weight=None):
-        """Mean accuracy of ``predict(X)`` against ``y``, as :func:`~sklearn.metrics.accuracy_score`.
+        """Mean accuracy of ``predict(X)`` against ``y``: :func:`~sklearn.metrics.accuracy_score`.
 
         Labels in ``y`` that were not seen in ``fit`` can never be predicted: they count as
         errors, with a warning that names them (often a sign of a label-encoding mix-up, e.g.

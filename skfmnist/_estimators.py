@@ -246,9 +246,9 @@ class FashionCNN(FashionClassifierBase):
                  dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
                  tta="flip", image_shape=None, optimizer="adam", learning_rate=2e-3,
                  lr_schedule="onecycle", lr_decay=0.9, label_smoothing=0.1, ema_momentum=None,
-                 batch_size=128, epochs=15, validation_split=0.0, early_stopping=False, patience=5, random_state=None,
-                 verbose=0, warm_start=False, callbacks=None, class_weight=None,
-                 checkpoint_dir=None):
+                 batch_size=128, epochs=15, validation_split=0.0, early_stopping=False,
+                 patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
+                 class_weight=None, checkpoint_dir=None):
         set_init_params(self, locals())
 
     def _validate_params(self):
