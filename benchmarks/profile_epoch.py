@@ -32,7 +32,8 @@ VARIANTS = {
     "batch_64": ("batch size 64", {"batch_size": 64}, {}),
     "one_thread": ("TensorFlow limited to 1 thread", {}, {"SKFMNIST_NUM_THREADS": "1"}),
     "bfloat16": ("Keras mixed_bfloat16 policy", {}, {"SKFMNIST_PROFILE_POLICY": "mixed_bfloat16"}),
-    "no_augment": ("without flips or label smoothing", {"augment": None, "label_smoothing": 0.0},
+    "no_augment": ("without flips or label smoothing", {"augment": None, "label_smoothing": 0.0,
+                                                        "tta": None},
                    {}),
     "flip_shift": ("flips and shifts", {"augment": "flip_shift"}, {}),
 }

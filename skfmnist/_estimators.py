@@ -4,6 +4,7 @@ Each class states its parameters and its network; the training and prediction lo
 lives in ``_base.py``.
 """
 
+import warnings
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -179,8 +180,9 @@ class FashionCNN(FashionClassifierBase):
     tta : {"flip"} or None, default="flip"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the probabilities of
         each image and its horizontal mirror, at twice the prediction cost and no training
-        cost (+0.3 to +0.4 points on the test set in ``benchmarks/results/ablation.md``). A
-        prediction-time setting: it can be changed on a fitted estimator.
+        cost (+0.3 to +0.4 points on the test set in ``benchmarks/results/ablation.md``). It
+        needs a network trained with flips (``augment``): without them it costs accuracy, and
+        ``fit`` warns. A prediction-time setting: it can be changed on a fitted estimator.
     image_shape : tuple of (int, int) or None, default=None
         ``(height, width)`` of images passed as flat rows. None: taken from 3-d/4-d input, else
         the square side of the row length (rows that are not square warn and are treated as
@@ -255,6 +257,14 @@ class FashionCNN(FashionClassifierBase):
         super()._validate_params()
         _check_sizes("conv_filters", self.conv_filters, allow_empty=False)
         _check_sizes("dense_units", self._dense_units(), allow_empty=True)
+        if self.tta == "flip" and self.augment is None:
+            warnings.warn(
+                "tta='flip' averages each image with its mirror, but augment=None trains the "
+                "network on unmirrored images only: in benchmarks/results/ablation.md that "
+                "cost 4 points (0.928 -> 0.886). Set augment='flip', or tta=None.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _dense_units(self):
         units = self.dense_units

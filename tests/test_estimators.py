@@ -357,7 +357,7 @@ def test_weight_ema_replaces_the_weights_and_refreshes_batch_norm(small_split):
     X_train = (X_train / 255).astype("float32")
 
     def fit(ema_momentum):
-        return FashionCNN(conv_filters=(8,), dense_units=16, epochs=2, augment=None,
+        return FashionCNN(conv_filters=(8,), dense_units=16, epochs=2, augment=None, tta=None,
                           ema_momentum=ema_momentum, random_state=0).fit(X_train, y_train)
 
     plain, averaged = fit(None), fit(0.99)
@@ -390,3 +390,10 @@ def test_notebook_presets_keep_the_recipe_off(preset):
     assert params["lr_schedule"] == "constant" and params["learning_rate"] == 1e-3
     assert params["ema_momentum"] is None and params["label_smoothing"] == 0.0
     assert params.get("tta") is None and params.get("augment") is None
+
+
+def test_flip_tta_without_flip_training_warns(scaled_split):
+    X_train, y_train, _, _ = scaled_split
+    cnn = FashionCNN(conv_filters=(4,), dense_units=8, epochs=1, augment=None, random_state=0)
+    with pytest.warns(UserWarning, match="tta='flip' averages each image with its mirror"):
+        cnn.fit(X_train[:100], y_train[:100])
