@@ -224,7 +224,7 @@ class FashionClassifierBase(KerasClassifierCompat):
     def forward(self, X):
         """The network's output for one chunk of rows, through one traced TensorFlow function.
 
-        ``keras.Model.predict`` builds a tf.data pipeline per call (~200 ms for one image);
+        ``keras.Model.predict`` builds a tf.data pipeline per call (52 ms for one image in benchmarks.serving);
         this function is traced once, for any number of rows, so small predictions take a few
         milliseconds and varying batch sizes cause no retracing.
         """

@@ -6,7 +6,7 @@ from sklearn.model_selection import train_test_split
 from ._tf import import_tensorflow, thread_limit
 
 #: Rows per forward pass at prediction time: large enough to amortise the per-call cost,
-#: small enough that activations stay a few hundred MB whatever the number of rows predicted.
+#: small enough that activations stay small whatever the number of rows predicted.
 PREDICT_CHUNK = 512
 
 

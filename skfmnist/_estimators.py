@@ -25,6 +25,14 @@ _NETWORK_CONSTRAINTS = {
 }
 
 
+# The notebooks' training, which their presets keep: Adam at a constant 1e-3 for 10 epochs,
+# no weight averaging; the CNNs also without augmentation, label smoothing or TTA.
+_NOTEBOOK_TRAINING = dict(lr_schedule="constant", learning_rate=1e-3, epochs=10,
+                          ema_momentum=None)
+_NOTEBOOK_CNN_TRAINING = dict(_NOTEBOOK_TRAINING, convs_per_block=1, conv_dropout=0.0,
+                              augment=None, tta=None, label_smoothing=0.0)
+
+
 def _check_sizes(name, value, *, allow_empty):
     """Element check for a tuple of layer sizes: positive integers, at least one unless
     ``allow_empty``."""
@@ -123,8 +131,8 @@ class FashionMLP(FashionClassifierBase):
     def simple(cls, **overrides):
         """The notebooks' MLP: Flatten, Dense 128 (ReLU), softmax; Adam, 10 epochs, batch 32."""
         return cls._preset(
-            dict(hidden_layer_sizes=(128,), dropout=0.0, batch_size=32, epochs=10,
-                 lr_schedule="constant", learning_rate=1e-3, ema_momentum=None), overrides
+            dict(_NOTEBOOK_TRAINING, hidden_layer_sizes=(128,), dropout=0.0, batch_size=32,
+                 label_smoothing=0.0), overrides
         )
 
 
@@ -180,7 +188,7 @@ class FashionCNN(FashionClassifierBase):
     tta : {"flip"} or None, default="flip"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the probabilities of
         each image and its horizontal mirror, at twice the prediction cost and no training
-        cost (+0.3 to +0.4 points on the test set in ``benchmarks/results/ablation.md``). It
+        cost (+0.2 to +0.4 points on the test set in ``benchmarks/results/ablation.md``). It
         needs a network trained with flips (``augment``): without them it costs accuracy, and
         ``fit`` warns. A prediction-time setting: it can be changed on a fitted estimator.
     image_shape : tuple of (int, int) or None, default=None
@@ -295,30 +303,24 @@ class FashionCNN(FashionClassifierBase):
     def lenet(cls, **overrides):
         """LeNet as in the notebooks: conv 20@5x5 same, pool, conv 50@5x5 same, pool, Dense 500."""
         return cls._preset(dict(
-            conv_filters=(20, 50), convs_per_block=1, kernel_size=5, padding="same",
-            batch_norm=False, conv_dropout=0.0, dense_units=500, dropout=0.0, augment=None,
-            label_smoothing=0.0, epochs=10, batch_size=32, lr_schedule="constant",
-            learning_rate=1e-3, tta=None, ema_momentum=None,
+            _NOTEBOOK_CNN_TRAINING, conv_filters=(20, 50), kernel_size=5, padding="same",
+            batch_norm=False, dense_units=500, dropout=0.0, batch_size=32,
         ), overrides)
 
     @classmethod
     def small(cls, **overrides):
         """The notebooks' small CNN: conv 64@3x3, pool, conv 64@3x3, pool, Dense 128."""
         return cls._preset(dict(
-            conv_filters=(64, 64), convs_per_block=1, kernel_size=3, padding="valid",
-            batch_norm=False, conv_dropout=0.0, dense_units=128, dropout=0.0, augment=None,
-            label_smoothing=0.0, epochs=10, batch_size=32, lr_schedule="constant",
-            learning_rate=1e-3, tta=None, ema_momentum=None,
+            _NOTEBOOK_CNN_TRAINING, conv_filters=(64, 64), kernel_size=3, padding="valid",
+            batch_norm=False, dense_units=128, dropout=0.0, batch_size=32,
         ), overrides)
 
     @classmethod
     def deep_bn(cls, **overrides):
         """Three 3x3 blocks 32/64/128 with batch-norm and zero padding, Dense 128, dropout 0.5."""
         return cls._preset(dict(
-            conv_filters=(32, 64, 128), convs_per_block=1, kernel_size=3, padding="same",
-            batch_norm=True, conv_dropout=0.0, dense_units=128, dropout=0.5, augment=None,
-            label_smoothing=0.0, epochs=10, batch_size=128, lr_schedule="constant",
-            learning_rate=1e-3, tta=None, ema_momentum=None,
+            _NOTEBOOK_CNN_TRAINING, conv_filters=(32, 64, 128), kernel_size=3, padding="same",
+            batch_norm=True, dense_units=128, dropout=0.5, batch_size=128,
         ), overrides)
 
     @classmethod
