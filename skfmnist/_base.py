@@ -139,9 +139,10 @@ class FashionClassifierBase(KerasClassifierCompat):
         tracker = BestEpoch("val_loss" if self.validation_split else "loss",
                             patience=self.patience if self.early_stopping else None,
                             checkpoint_dir=self.checkpoint_dir)
+        batches = self.get_iterator(arrays, index=train_index, shuffle_seed=seed)
         try:
             records = self.model_.fit(
-                self.get_iterator(arrays, index=train_index, shuffle_seed=seed),
+                batches,
                 validation_data=validation_data,
                 epochs=initial_epoch + epochs,
                 initial_epoch=initial_epoch,
@@ -151,7 +152,7 @@ class FashionClassifierBase(KerasClassifierCompat):
                 **fit_kwargs,
             ).history
             if self.ema_momentum is not None:
-                self._refresh_batch_norm(arrays, train_index, seed)
+                self._refresh_batch_norm(batches)
             if self.early_stopping:
                 tracker.restore(self.model_)
         except KeyboardInterrupt:
@@ -160,15 +161,14 @@ class FashionClassifierBase(KerasClassifierCompat):
             warnings.warn(_interrupt_message(tracker, self.model_), UserWarning, stacklevel=5)
         self._record_history(records, append=initial_epoch > 0)
 
-    def _refresh_batch_norm(self, arrays, index, seed):
+    def _refresh_batch_norm(self, batches):
         """Re-estimate batch-norm statistics for the averaged weights Keras put in place at the
         end of ``fit``: the moving statistics followed the live weights, not their average."""
         batch_norms = [layer for layer in self.model_.layers
                        if isinstance(layer, keras.layers.BatchNormalization)]
         if not batch_norms:
             return
-        for batch in self.get_iterator(arrays, index=index, shuffle_seed=seed).take(
-                _BATCH_NORM_REFRESH_STEPS):
+        for batch in batches.take(_BATCH_NORM_REFRESH_STEPS):  # the training batches, reused
             self.model_(batch[0], training=True)  # updates the moving statistics only
 
     def get_iterator(self, arrays, *, index=None, shuffle_seed=None):
