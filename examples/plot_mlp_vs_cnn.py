@@ -20,7 +20,7 @@ X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
 X_train, y_train = X_train[:N_TRAIN], y_train[:N_TRAIN]
 
 results = {}
-for name, network in [("MLP 256-128", FashionMLP(epochs=EPOCHS, random_state=0)),
+for name, network in [("MLP 512-256", FashionMLP(epochs=EPOCHS, random_state=0)),
                       ("CNN 32-64-128", FashionCNN(epochs=EPOCHS, random_state=0))]:
     clf = make_pipeline(ImagePreprocessor(), network)
     start = time.perf_counter()

@@ -14,7 +14,7 @@ from ._tf import import_tensorflow
 import_tensorflow()
 import keras  # noqa: E402  (after the thread limit is applied)
 
-from .layers import FusedBatchNormalization  # noqa: E402
+from .layers import FusedBatchNormalization, RandomErasing  # noqa: E402
 
 __all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at",
            "inference_model", "training_targets"]
@@ -27,7 +27,18 @@ LR_SCHEDULES = ("constant", "exponential", "cosine", "onecycle")
 # One-cycle: from a fifth of the peak up to it at 23 % of training, then down to 0 (airbench's
 # triangular schedule).
 _ONECYCLE_PEAK_AT, _ONECYCLE_START = 0.23, 0.2
-TTA_MODES = ("flip",)
+# Test-time augmentation: each mode's views of an image, as (rows down, columns right, mirrored),
+# with their weights in the mean of the views' probabilities.
+_ONE_PIXEL_SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
+TTA_VIEWS = {
+    "flip": [((0, 0, False), 1.0), ((0, 0, True), 1.0)],
+    # The shifted views weigh less: the network was trained on unshifted images (see
+    # benchmarks/results/ablation.md).
+    "flip_shift": [((0, 0, False), 3.0), ((0, 0, True), 3.0)] + [
+        ((down, right, mirror), 1.0) for down, right in _ONE_PIXEL_SHIFTS
+        for mirror in (False, True)],
+}
+TTA_MODES = tuple(TTA_VIEWS)
 
 
 class _SeedStream:
@@ -110,13 +121,14 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
               kernel_size=3, strides=1, padding="same", pool_size=2, batch_norm=True,
               conv_activation="relu", conv_dropout=0.0, dense_units=(128,), activation="relu",
               dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment=None,
-              seed=0):
+              random_erasing=0.0, seed=0):
     """Convolutional network: blocks of conv (+batch-norm) + activation, max-pooling, Dense
     layers, softmax.
 
     The input is a flat row of ``height * width`` pixels, reshaped inside the model.
     ``augment`` adds layers active only during training: random horizontal flips ("flip"),
-    plus random shifts of up to 10 % of the image size ("flip_shift").
+    plus random shifts of up to 10 % of the image size ("flip_shift"); ``random_erasing`` is the
+    probability that a training image gets a random rectangle set to 0 (:class:`RandomErasing`).
     """
     _check_stack_fits(image_shape, len(conv_filters) * convs_per_block, kernel_size, strides,
                       padding, pool_size, convs_per_block)
@@ -126,6 +138,8 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
     x = keras.layers.Reshape((height, width, 1), name="to_image")(inputs)
     if augment is not None:
         x = _augmentation(x, augment, seeds)
+    if random_erasing:
+        x = RandomErasing(random_erasing, seed=seeds(), name="augment_erase")(x)
     for block, filters in enumerate(conv_filters, start=1):
         for index in range(convs_per_block):
             x = keras.layers.Conv2D(
@@ -235,20 +249,35 @@ def learning_rate_at(schedule, base_rate, epoch, n_epochs, decay):
 
 def inference_model(model, image_shape=None, tta=None):
     """``model`` for prediction: the same layers and weights without the training-only
-    augmentation layers, and with ``tta="flip"`` the mean of the probabilities of each image and
-    its horizontal mirror. Prediction and export both use it, so they compute the same thing.
+    augmentation layers, and with test-time augmentation the weighted mean of the probabilities
+    of several views of each image (:data:`TTA_VIEWS`). Prediction and export both use it, so
+    they compute the same thing.
     """
     inputs = keras.Input(model.input_shape[1:], name="pixels")
-    outputs = _chain(model, inputs)
-    if tta == "flip":
-        height, width = image_shape
-        mirrored = keras.ops.reshape(
-            keras.ops.flip(keras.ops.reshape(inputs, (-1, height, width)), axis=2),
-            (-1, height * width))
-        outputs = keras.layers.Average(name="tta_mean")([outputs, _chain(model, mirrored)])
-    elif tta is not None:
+    if tta is None:
+        outputs = _chain(model, inputs)
+    elif tta in TTA_VIEWS:
+        outputs = _mean_over_views(model, inputs, image_shape, TTA_VIEWS[tta])
+    else:
         raise ValueError(f"tta must be None or one of {TTA_MODES}, got {tta!r}.")
     return keras.Model(inputs, outputs, name=f"{model.name}_inference")
+
+
+def _mean_over_views(model, inputs, image_shape, views):
+    height, width = image_shape
+    images = keras.ops.reshape(inputs, (-1, height, width))
+    mirrored = keras.ops.flip(images, axis=2)
+    padded = {False: keras.ops.pad(images, ((0, 0), (1, 1), (1, 1))),
+              True: keras.ops.pad(mirrored, ((0, 0), (1, 1), (1, 1)))}
+    total = None
+    for (down, right, mirror), weight in views:
+        # Shifting by one pixel at most: cut the view out of the image padded with one row and
+        # column of zeros (the background) on each side.
+        view = padded[mirror][:, 1 - down:1 - down + height, 1 - right:1 - right + width]
+        probabilities = _chain(model, keras.ops.reshape(view, (-1, height * width)))
+        weighted = probabilities * (weight / sum(w for _, w in views))
+        total = weighted if total is None else total + weighted
+    return total
 
 
 def _chain(model, x):

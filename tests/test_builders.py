@@ -32,6 +32,14 @@ def test_cnn_output_and_augmentation_layers(augment, layers):
     assert {layer.name for layer in model.layers if layer.name.startswith("augment")} == layers
 
 
+def test_random_erasing_adds_a_training_only_layer_after_the_flips():
+    model = builders.build_cnn((28, 28), 10, augment="flip", random_erasing=0.5, seed=0)
+    names = [layer.name for layer in model.layers]
+    assert names.index("augment_erase") == names.index("augment_flip") + 1
+    plain = builders.inference_model(model, (28, 28))
+    assert "augment_erase" not in {layer.name for layer in plain.layers}
+
+
 def test_unknown_augmentation_is_refused():
     with pytest.raises(ValueError, match="augment must be None or one of"):
         builders.build_cnn((28, 28), 10, augment="rotate", seed=0)
@@ -100,3 +108,29 @@ def test_inference_model_drops_augmentation_and_averages_mirrors():
     expected = (plain(x, training=False) + plain(mirrored, training=False)) / 2
     averaged = builders.inference_model(model, (4, 6), "flip")
     np.testing.assert_allclose(averaged(x, training=False), expected, rtol=1e-6)
+
+
+def _shifted(images, down, right):
+    """``images`` moved ``down`` rows and ``right`` columns, zeros coming in (the reference)."""
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    height, width = images.shape[1:]
+    return padded[:, 1 - down:1 - down + height, 1 - right:1 - right + width]
+
+
+def test_shift_tta_weighs_the_unshifted_pair_three_times_each_one_pixel_shift():
+    model = builders.build_cnn((4, 6), 3, conv_filters=(2,), dense_units=(4,), augment="flip",
+                               seed=0)
+    plain = builders.inference_model(model)
+    images = np.random.default_rng(1).random((5, 4, 6)).astype("float32")
+    assert _shifted(images, 1, 0)[:, 1:, :].tolist() == images[:, :-1, :].tolist()
+
+    def proba(views):
+        return np.asarray(plain(views.reshape(5, 24), training=False))
+
+    total = np.zeros((5, 3), dtype="float32")
+    for view in (images, images[:, :, ::-1]):
+        total += 3 * proba(view) + sum(proba(_shifted(view, down, right))
+                                       for down, right in ((1, 0), (-1, 0), (0, 1), (0, -1)))
+    shifted_tta = builders.inference_model(model, (4, 6), "flip_shift")
+    np.testing.assert_allclose(shifted_tta(images.reshape(5, 24), training=False), total / 14,
+                               rtol=1e-5)

@@ -44,7 +44,8 @@ def test_exported_graph_has_no_training_only_operations(small_split, tmp_path):
 
     X_train, y_train, _, _ = small_split
     clf = make_pipeline(ImagePreprocessor(), FashionCNN(conv_filters=(4,), epochs=1,
-                                                        augment="flip_shift", random_state=0))
+                                                        augment="flip_shift", random_erasing=0.5,
+                                                        random_state=0))
     export(clf.fit(X_train[:200], y_train[:200]), tmp_path / "model.onnx")
     operations = {node.op_type for node in onnx.load(tmp_path / "model.onnx").graph.node}
     assert not {op for op in operations if "Random" in op or "Dropout" in op}

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 
 from skfmnist import _keras_archive
-from skfmnist.layers import FusedBatchNormalization
+from skfmnist.layers import FusedBatchNormalization, RandomErasing
 
 
 def _pair(shape, momentum=0.9):
@@ -72,3 +72,37 @@ def test_network_with_the_layer_survives_a_safe_mode_round_trip():
     assert isinstance(restored.get_layer("bn"), FusedBatchNormalization)
     np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
+
+
+def _erased_shares(rate, seed=0, n_images=400):
+    images = np.ones((n_images, 28, 28, 1), dtype="float32")
+    erase = keras.Sequential([RandomErasing(rate=rate, seed=seed)])
+    erased = np.asarray(erase(images, training=True))
+    return (erased == 0).mean(axis=(1, 2, 3))
+
+
+def test_erasing_blanks_one_rectangle_of_the_stated_area_in_the_stated_share_of_images():
+    shares = _erased_shares(rate=0.5)
+    touched = shares[shares > 0]
+    assert 0.4 < touched.size / shares.size < 0.6
+    # Rectangles snap to whole pixels, so their share overshoots the drawn area by up to 2 rows.
+    assert touched.min() >= 0.02 * 0.7 and touched.max() <= 0.4 + 2 * 28 / 784
+    image = np.asarray(RandomErasing(rate=1.0, seed=1)(np.ones((1, 28, 28, 1)), training=True))
+    rows, cols = np.nonzero(image[0, :, :, 0] == 0)
+    assert (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1) == rows.size
+
+
+def test_erasing_is_seeded_and_inactive_at_prediction():
+    np.testing.assert_array_equal(_erased_shares(0.5, seed=3), _erased_shares(0.5, seed=3))
+    assert not np.array_equal(_erased_shares(0.5, seed=3), _erased_shares(0.5, seed=4))
+    images = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    np.testing.assert_array_equal(RandomErasing(rate=1.0)(images, training=False), images)
+
+
+def test_network_with_erasing_survives_a_safe_mode_round_trip():
+    inputs = keras.Input((8, 8, 1))
+    model = keras.Model(inputs, RandomErasing(rate=0.3, area=(0.1, 0.2), seed=2,
+                                              name="erase")(inputs))
+    restored = _keras_archive.from_bytes(_keras_archive.to_bytes(model)).get_layer("erase")
+    assert isinstance(restored, RandomErasing)
+    assert (restored.rate, restored.area, restored.seed) == (0.3, (0.1, 0.2), 2)

@@ -15,14 +15,14 @@ SNIPPET = """
     from skfmnist import FashionCNN, fetch_fashion_mnist
     X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
     cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, augment="flip_shift",
-                     random_state=7).fit(X[:600] / 255, y[:600])
+                     random_erasing=0.5, random_state=7).fit(X[:600] / 255, y[:600])
     print(hashlib.sha256(cnn.predict_proba(X[600:700] / 255).tobytes()).hexdigest())
 """
 
 
 def _fit_proba(X_train, y_train, X_test, random_state):
     cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, augment="flip_shift",
-                     random_state=random_state)
+                     random_erasing=0.5, random_state=random_state)
     return cnn.fit(X_train, y_train).predict_proba(X_test)
 
 
