@@ -49,8 +49,9 @@ def test_grid_search_on_a_local_cluster_equals_the_sequential_search(small_split
                                                                      restored_environment):
     X_train, y_train, _, _ = small_split
     X, y = X_train[:3000], y_train[:3000]
+    # The dashboard on any free port: the docs test's cluster may hold Dask's default 8787.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         with joblib.parallel_backend("dask", scatter=[X, y]):
             on_cluster = make_search().fit(X, y)
@@ -75,7 +76,7 @@ def test_cli_search_on_a_scheduler_address(restored_environment, capsys):
     from skfmnist.cli import main
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         code = main(["search", "--model", "mlp", "--grid", '{"hidden_layer_sizes": [[8], [16]]}',
                      "--cv", "2", "--subset", "600", "--epochs", "1",
                      "--scheduler", cluster.scheduler_address])
