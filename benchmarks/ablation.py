@@ -8,7 +8,8 @@ Every row trains ``FashionCNN`` on all 60,000 training images, each seed in its 
 and reports test accuracy on the 10,000 test images three times: as trained, with flip
 test-time augmentation (``tta="flip"``: the same fitted network, predicted on each image and its
 mirror) and with ``tta="flip_shift"`` (also their one-pixel shifts); none needs training.
-Compute is 3 x forward FLOPs x images x epochs, so rows from hosts of different speed compare. Results go to ``benchmarks/results/ablation.{json,md}``.
+Compute is 3 x forward FLOPs x images x epochs, so rows from hosts of different speed compare.
+Results go to ``benchmarks/results/ablation.{json,md}``.
 """
 
 import argparse

@@ -6,7 +6,8 @@ Rows (written to ``serving.{md,json}``):
 
 - one image through ``predict_proba``: skfmnist's path (the network called through one traced
   function), with the default flip-and-shift test-time augmentation (ten views), with flips
-  only (two) and without, next to what it replaced, Keras's ``Model.predict`` on the same scaled row;
+  only (two) and without, next to what it replaced, Keras's ``Model.predict`` on the same
+  scaled row;
 - 10,000 images: throughput of each;
 - ``--rows`` images (200,000 by default): the peak memory ``predict_proba`` adds, in a fresh
   process, against the size of the input as float32.

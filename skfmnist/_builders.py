@@ -32,8 +32,8 @@ _ONECYCLE_PEAK_AT, _ONECYCLE_START = 0.23, 0.2
 _ONE_PIXEL_SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
 TTA_VIEWS = {
     "flip": [((0, 0, False), 1.0), ((0, 0, True), 1.0)],
-    # The shifted views weigh less: the network was trained on unshifted images (see
-    # benchmarks/results/ablation.md).
+    # The shifted views weigh less: the network was trained on unshifted images (user guide,
+    # "Training recipe").
     "flip_shift": [((0, 0, False), 3.0), ((0, 0, True), 3.0)] + [
         ((down, right, mirror), 1.0) for down, right in _ONE_PIXEL_SHIFTS
         for mirror in (False, True)],
@@ -269,15 +269,15 @@ def _mean_over_views(model, inputs, image_shape, views):
     mirrored = keras.ops.flip(images, axis=2)
     padded = {False: keras.ops.pad(images, ((0, 0), (1, 1), (1, 1))),
               True: keras.ops.pad(mirrored, ((0, 0), (1, 1), (1, 1)))}
-    total = None
+    total_weight = sum(weight for _, weight in views)
+    weighted = []
     for (down, right, mirror), weight in views:
         # Shifting by one pixel at most: cut the view out of the image padded with one row and
         # column of zeros (the background) on each side.
         view = padded[mirror][:, 1 - down:1 - down + height, 1 - right:1 - right + width]
         probabilities = _chain(model, keras.ops.reshape(view, (-1, height * width)))
-        weighted = probabilities * (weight / sum(w for _, w in views))
-        total = weighted if total is None else total + weighted
-    return total
+        weighted.append(probabilities * (weight / total_weight))
+    return keras.layers.Add(name="tta_mean")(weighted)
 
 
 def _chain(model, x):
