@@ -1,8 +1,6 @@
 """The documentation's code runs as written."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,20 +31,3 @@ def test_serving_page_snippets_run_in_order(tmp_path):
     run_python(f"import os; os.chdir({str(tmp_path)!r})\n" + script, timeout=600)
     assert {"model.skfmnist", "model.joblib", "model.onnx", "README.md", "mlruns"} <= {
         path.name for path in tmp_path.iterdir()}
-
-
-def test_sphinx_site_builds_without_warnings_running_every_example(tmp_path):
-    """The docs cannot rot: API pages from the docstrings, the gallery, warnings as errors."""
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-         str(DOCS), str(tmp_path / "html")],
-        capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    built = tmp_path / "html"
-    examples = sorted(p.stem for p in (DOCS.parent / "examples").glob("plot_*.py"))
-    assert len(examples) == 8
-    for name in examples:
-        page = (built / "auto_examples" / f"{name}.html").read_text()
-        assert "sphx-glr-single-img" in page or "sphx-glr-multi-img" in page, name
-    assert (built / "generated" / "skfmnist.FashionCNN.html").is_file()

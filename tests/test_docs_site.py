@@ -1,0 +1,27 @@
+"""The Sphinx site builds, running every gallery example.
+
+Its own module, so that ``pytest -n 2 --dist loadfile`` runs this, the suite's longest test,
+beside the documentation snippets of ``test_docs.py`` instead of after them.
+"""
+
+import subprocess
+import sys
+
+from .test_docs import DOCS
+
+
+def test_sphinx_site_builds_without_warnings_running_every_example(tmp_path):
+    """The docs cannot rot: API pages from the docstrings, the gallery, warnings as errors."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         str(DOCS), str(tmp_path / "html")],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    built = tmp_path / "html"
+    examples = sorted(p.stem for p in (DOCS.parent / "examples").glob("plot_*.py"))
+    assert len(examples) == 8
+    for name in examples:
+        page = (built / "auto_examples" / f"{name}.html").read_text()
+        assert "sphx-glr-single-img" in page or "sphx-glr-multi-img" in page, name
+    assert (built / "generated" / "skfmnist.FashionCNN.html").is_file()
