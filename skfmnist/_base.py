@@ -2,8 +2,12 @@
 
 Reading order, as skorch's ``net.py``::
 
-    fit / partial_fit            parameter validation, then scikeras: input checks, label
-                                 encoding, building the network (``_build_network``)
+    fit / partial_fit
+      -> _validate_input         scikit-learn's checks; records n_features_in_ (and the CNN's
+                                 image_shape_) when a new network is due
+      -> initialize_network      label encoding, the seed, the network built and compiled
+         (or _check_continuation on a warm start: same network parameters, known classes)
+      -> encode_targets          labels as class indices
       -> fit_loop                one call of Keras's ``Model.fit`` over this fit's epochs
            -> get_iterator       the seeded tf.data pipeline (``_data.py``)
            -> get_callbacks      learning-rate schedule, the user's callbacks, the best-epoch
@@ -13,9 +17,9 @@ Reading order, as skorch's ``net.py``::
            -> forward            one traced call of ``inference_model()``: the network without
                                  training-only layers, with test-time augmentation if set
 
-Subclasses describe their parameters and network (``_build_network``), and may fill two hooks:
-``_set_image_shape`` (what the network needs to know of the images) and
-``_inference_options_dict`` (what prediction adds, e.g. the CNN's test-time augmentation).
+Subclasses describe their parameters and their network (``_build_network``); the CNN also
+records and checks the images' shape (``_check_image_shape``) and adds test-time augmentation
+to prediction (``_inference_options_dict``).
 """
 
 import warnings
@@ -24,17 +28,18 @@ from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _builders as builders
 from ._callbacks import BestEpoch, StepSchedule
-from ._docstrings import TRAINING_DATA, Substitution
 from ._data import make_dataset, predict_in_chunks, validation_split
+from ._docstrings import TRAINING_DATA, Substitution
 from ._images import flatten_images
 from ._scikeras_compat import KerasClassifierCompat
+from ._sklearn_compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from ._tf import import_tensorflow
 
 import keras  # noqa: E402,I001  (after _builders, which applies the thread limit)
@@ -58,9 +63,27 @@ TRAINING_CONSTRAINTS = {
     "checkpoint_dir": [str, Path, None],
     "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
 }
+# Parameters that steer how the network is trained or applied, not what network is built: a
+# warm-started fit may change them. Any other parameter changed before a warm start would be
+# silently ignored by the network already built, so it is refused.
+_RETRAINING_PARAMS = frozenset({
+    "learning_rate", "lr_schedule", "lr_decay", "batch_size", "epochs", "validation_split",
+    "early_stopping", "patience", "verbose", "warm_start", "callbacks", "class_weight",
+    "checkpoint_dir", "tta",
+})
+# Keras.Model.fit arguments a user may try to pass to fit, and the estimator parameter that
+# does their job (a fit argument would be lost by clone, grid search and save).
+_FIT_ARGUMENT_PARAMS = {
+    "epochs": "epochs", "batch_size": "batch_size", "callbacks": "callbacks",
+    "verbose": "verbose", "class_weight": "class_weight", "validation_split": "validation_split",
+    "validation_data": "validation_split", "shuffle": "random_state",
+    "initial_epoch": "warm_start",
+}
 # Batches that re-estimate batch-norm statistics after weight averaging: with momentum 0.9,
 # what was there before weighs 0.9**50 < 1 %.
 _BATCH_NORM_REFRESH_STEPS = 50
+# Seeds drawn from random_state leave room for the per-epoch offsets added to them.
+_MAX_SEED = np.iinfo(np.int32).max // 2
 
 
 def set_init_params(estimator, init_locals):
@@ -79,7 +102,7 @@ class FashionClassifierBase(KerasClassifierCompat):
 
     @Substitution(training_data=TRAINING_DATA)
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Train the network from scratch (or further, with ``warm_start=True``).
 
         Parameters
@@ -87,54 +110,155 @@ class FashionClassifierBase(KerasClassifierCompat):
 %(training_data)s
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights for the loss.
-        **kwargs : dict
-            Passed on to ``keras.Model.fit``.
+        **fit_params : dict
+            Not accepted: Keras's ``Model.fit`` arguments (``epochs``, ``callbacks``,
+            ``verbose``, ...) are estimator parameters here, so that ``clone``, searches and
+            ``skfmnist.save`` keep them. The error names the parameter to set instead.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        self._refuse_fit_params(fit_params)
+        warm = self.warm_start and self.__sklearn_is_fitted__()
+        X, y = self._validate_input(X, y, reset=not warm)
+        if warm:
+            self._check_continuation(y)
+        else:
+            self.initialize_network(y)
+        self.fit_loop(X, self.encode_targets(y), self._sample_weight(X, y, sample_weight),
+                      epochs=self.epochs, schedule=self.lr_schedule)
+        return self
 
     @Substitution(training_data=TRAINING_DATA)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Train for one epoch at ``learning_rate``, keeping the network of earlier calls.
 
         Parameters
         ----------
 %(training_data)s
         classes : array-like of shape (n_classes,), default=None
-            All classes, required on the first call if ``y`` does not contain them all.
+            All classes, required on the first call if ``y`` does not contain them all; later
+            calls may repeat it but not change it.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights for the loss.
-        **kwargs : dict
-            Passed on to ``keras.Model.fit``.
+        **fit_params : dict
+            Not accepted, as in :meth:`fit`.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        self._refuse_fit_params(fit_params)
+        first_call = not self.__sklearn_is_fitted__()
+        if not first_call:
+            # _fit_context skips validation for partial_fit on a fitted estimator, but
+            # set_params may have changed a parameter since the first call.
+            self._validate_params()
+        X, y = self._validate_input(X, y, reset=first_call)
+        if first_call:
+            self.initialize_network(y, classes)
+        else:
+            self._check_continuation(y, classes)
         # A schedule spans the epochs of one fit; partial_fit's caller decides how many calls
         # there will be, so each runs at the base rate (as MLPClassifier's does).
-        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight,
-                                   schedule="constant", **kwargs)
+        self.fit_loop(X, self.encode_targets(y), self._sample_weight(X, y, sample_weight),
+                      epochs=1, schedule="constant")
+        return self
 
-    def fit_loop(self, X, y, sample_weight, *, epochs, initial_epoch, schedule=None,
-                 **fit_kwargs):
-        """Train ``epochs`` epochs from ``initial_epoch`` and record them in ``history_``.
+    def initialize(self, X, y):
+        """Build the network for ``(X, y)`` without training it (scikeras's ``initialize``).
 
-        ``X`` and ``y`` are validated and encoded (class indices); ``schedule`` overrides
-        ``lr_schedule`` (partial_fit uses "constant").
+        Returns
+        -------
+        self : object
         """
-        seed = self._seed + initial_epoch  # each warm-started fit shuffles differently
-        targets = builders.training_targets(self.model_, y, self.n_classes_)
-        arrays = (X, targets) if sample_weight is None else (X, targets, sample_weight)
+        self._validate_params()
+        _, y = self._validate_input(X, y, reset=True)
+        self.initialize_network(y)
+        return self
+
+    def initialize_network(self, y, classes=None):
+        """Everything a fit from scratch starts from: the classes (``classes``, else those in
+        ``y``), the seed drawn from ``random_state``, and the network, built and compiled."""
+        self.classes_ = np.unique(y if classes is None else column_or_1d(classes))
+        if self.classes_.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes to train a classifier, got 1 "
+                f"class: {self.classes_.tolist()}. Pass labels of several classes (or all of "
+                "them as partial_fit's classes=)."
+            )
+        self.n_classes_ = self.classes_.size
+        self._seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
+        network = self._build_network(seed=self._seed)
+        self.model_ = builders.compile_classifier(network, self.optimizer, self.learning_rate,
+                                                  self.label_smoothing, self.ema_momentum)
+        self._network_params = self._current_network_params()
+        self.history_ = {}
+
+    def _check_continuation(self, y, classes=None):
+        """Refuse what a further fit of the network already built cannot honour: changed
+        network parameters, or different classes."""
+        changed = sorted(name for name, value in self._current_network_params().items()
+                         if value != self._network_params.get(name))
+        if changed:
+            was = {name: self._network_params.get(name) for name in changed}
+            raise ValueError(
+                f"{type(self).__name__} cannot continue training after {changed} changed "
+                f"(the network was built with {was}): a warm start keeps the network. Set the "
+                "parameters back, or train a new network (warm_start=False, or a fresh "
+                "estimator)."
+            )
+        if classes is not None and not np.array_equal(np.unique(column_or_1d(classes)),
+                                                      self.classes_):
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()} is not the same as on the first call "
+                f"to partial_fit, {self.classes_.tolist()}: the network has one output per "
+                "class. Pass the first call's classes, or fit a new estimator."
+            )
+
+    def _current_network_params(self):
+        """The parameters the built network depends on, as comparable plain values."""
+        return {name: tuple(value) if isinstance(value, list) else value
+                for name, value in self.get_params(deep=False).items()
+                if name not in _RETRAINING_PARAMS}
+
+    def encode_targets(self, y):
+        """Labels ``y`` as indices into ``classes_``; labels the network has no output for
+        are refused."""
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels the network has no output for: {unknown[:10].tolist()}; it "
+                f"was built for classes {self.classes_.tolist()}. Pass all classes on the "
+                "first call (partial_fit's classes=), or fit a new estimator."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _sample_weight(self, X, y, sample_weight):
+        """``sample_weight`` times the ``class_weight`` of each row's class, as a new array
+        (the caller's is never changed); None when neither is set."""
+        if sample_weight is None and self.class_weight is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        if self.class_weight is not None:
+            weights = weights * compute_sample_weight(self.class_weight, y)
+        return weights.astype(np.float32)
+
+    def fit_loop(self, X, targets, sample_weight, *, epochs, schedule):
+        """Train ``epochs`` epochs on validated rows ``X`` and class indices ``targets``, and
+        record them in ``history_``; ``schedule`` is the learning-rate schedule to follow."""
+        initial_epoch = self.current_epoch  # a warm start continues the count and the shuffle
+        seed = self._seed + initial_epoch
+        labels = builders.training_targets(self.model_, targets, self.n_classes_)
+        arrays = (X, labels) if sample_weight is None else (X, labels, sample_weight)
         train_index, validation_data = None, None
         if self.validation_split:
-            train_index, validation_index = validation_split(y, self.validation_split, seed)
+            train_index, validation_index = validation_split(targets, self.validation_split,
+                                                             seed)
             validation_data = self.get_iterator(arrays[:2], index=validation_index)
         tracker = BestEpoch("val_loss" if self.validation_split else "loss",
                             patience=self.patience if self.early_stopping else None,
@@ -149,17 +273,34 @@ class FashionClassifierBase(KerasClassifierCompat):
                 verbose=self.verbose,
                 callbacks=self.get_callbacks(initial_epoch, epochs, schedule, tracker),
                 shuffle=False,  # the seeded dataset from get_iterator does the shuffling
-                **fit_kwargs,
             ).history
-            if self.ema_momentum is not None:
-                self._refresh_batch_norm(batches)
-            if self.early_stopping:
-                tracker.restore(self.model_)
         except KeyboardInterrupt:
             # Like skorch: Ctrl-C ends training, not the program, and loses no finished epoch.
-            records = self.model_.history.history
-            warnings.warn(_interrupt_message(tracker, self.model_), UserWarning, stacklevel=5)
-        self._record_history(records, append=initial_epoch > 0)
+            restored = tracker.restore(self.model_)
+            self._record_history(self.model_.history.history)
+            warnings.warn(_interrupt_message(tracker, restored), UserWarning, stacklevel=4)
+            return
+        self._record_history(records)
+        self._check_finite(records, X)
+        if self.ema_momentum is not None:
+            self._refresh_batch_norm(batches)
+        if self.early_stopping:
+            tracker.restore(self.model_)
+
+    def _check_finite(self, records, X):
+        """Raise, as MLPClassifier does, when training diverged: a network whose loss is not
+        finite, or whose outputs for training rows are not (weights grown huge), predicts
+        garbage, so it is not kept."""
+        outputs = self.model_(X[:self.batch_size], training=False)
+        if np.isfinite(records.get("loss", [])).all() and np.isfinite(outputs).all():
+            return
+        for name in ("model_", "classes_", "n_classes_", "history_", "_network_params"):
+            self.__dict__.pop(name, None)
+        raise ValueError(
+            f"{type(self).__name__}'s training diverged: its loss or its outputs became "
+            "non-finite (NaN or inf), so the network was discarded. Lower learning_rate, or "
+            "scale the inputs to [0, 1] (ImagePreprocessor) if they are large."
+        )
 
     def _refresh_batch_norm(self, batches):
         """Re-estimate batch-norm statistics for the averaged weights Keras put in place at the
@@ -168,7 +309,8 @@ class FashionClassifierBase(KerasClassifierCompat):
                        if isinstance(layer, keras.layers.BatchNormalization)]
         if not batch_norms:
             return
-        for batch in batches.take(_BATCH_NORM_REFRESH_STEPS):  # the training batches, reused
+        # The training batches, reused (repeated when one epoch has fewer batches).
+        for batch in batches.repeat().take(_BATCH_NORM_REFRESH_STEPS):
             self.model_(batch[0], training=True)  # updates the moving statistics only
 
     def get_iterator(self, arrays, *, index=None, shuffle_seed=None):
@@ -179,13 +321,16 @@ class FashionClassifierBase(KerasClassifierCompat):
         """Keras callbacks of one ``fit_loop``: the learning rate of every step (set even when
         constant, so nothing is inherited from an earlier fit's schedule), the user's
         ``callbacks`` as they are now, then ``tracker``."""
-        schedule = schedule or self.lr_schedule
 
         def rate(epoch):
             return builders.learning_rate_at(schedule, self.learning_rate, epoch, epochs,
                                              self.lr_decay)
 
         return [StepSchedule(rate, first_epoch=initial_epoch), *(self.callbacks or []), tracker]
+
+    def _record_history(self, records):
+        for key, values in records.items():
+            self.history_.setdefault(key, []).extend(float(value) for value in values)
 
     def inference_model(self):
         """The network as prediction (and :func:`skfmnist.export`) runs it: without
@@ -201,21 +346,38 @@ class FashionClassifierBase(KerasClassifierCompat):
     def _inference_options(self):
         return tuple(sorted(self._inference_options_dict().items()))
 
-    @property
-    def current_epoch(self):
-        """Epochs trained so far (scikeras reads ``history_["loss"]``, absent after 0 epochs)."""
-        return len(getattr(self, "history_", {}).get("loss", ()))
+    def predict_proba(self, X):
+        """Class probabilities of the images ``X``.
 
-    def _record_history(self, records, append):
-        if not append or not hasattr(self, "history_"):
-            self.history_ = {}
-        for key, values in records.items():
-            self.history_.setdefault(key, []).extend(float(value) for value in values)
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
+            Images, scaled as the training images were.
 
-    def _predict_raw(self, X, **kwargs):
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
         check_is_fitted(self)
-        X, _ = self._validate_data(X, reset=False)
+        X, _ = self._validate_input(X, reset=False)
         return self.predict_loop(X)
+
+    def predict(self, X):
+        """The most probable class of each image in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
+            Images, scaled as the training images were.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
     def predict_loop(self, X):
         """The network's outputs for validated rows ``X``, in bounded chunks."""
@@ -224,9 +386,9 @@ class FashionClassifierBase(KerasClassifierCompat):
     def forward(self, X):
         """The network's output for one chunk of rows, through one traced TensorFlow function.
 
-        ``keras.Model.predict`` builds a tf.data pipeline per call (52 ms for one image in benchmarks.serving);
-        this function is traced once, for any number of rows, so small predictions take a few
-        milliseconds and varying batch sizes cause no retracing.
+        ``keras.Model.predict`` builds a tf.data pipeline per call; this function is traced
+        once, for any number of rows, so small predictions cost little and varying batch sizes
+        cause no retracing.
         """
         functions = _FORWARD_FUNCTIONS.setdefault(self.model_, {})
         key = self._inference_options()
@@ -267,28 +429,50 @@ class FashionClassifierBase(KerasClassifierCompat):
             )
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        image_shape = None
-        if X is not None:
-            X, image_shape = flatten_images(X, type(self).__name__)
-        X, y = super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
-        if reset:
-            n_classes = np.unique(y).size
-            if n_classes < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs at least 2 classes in y to train a "
-                    f"classifier, got 1 class: {np.unique(y).tolist()}."
-                )
-            self._set_image_shape(image_shape)
+    def _validate_input(self, X, y=None, *, reset):
+        """``X`` as float32 rows and ``y`` as a 1-d label array (None at prediction).
+
+        ``reset=True`` (a new network is due) records ``n_features_in_``, ``feature_names_in_``
+        and the images' shape; otherwise ``X`` must match what was recorded.
+        """
+        X, stacked_shape = flatten_images(X, type(self).__name__)
+        if y is None and not reset:
+            X = validate_data(self, X, reset=False, dtype=np.float32, ensure_all_finite=True)
+        else:
+            X, y = validate_data(self, X, y, reset=reset, dtype=np.float32,
+                                 ensure_all_finite=True)
+            y = column_or_1d(y, warn=True)
+            check_classification_targets(y)
+        self._check_image_shape(stacked_shape, reset=reset)
         return X, y
 
-    def _set_image_shape(self, stacked_shape):
-        """Hook: record what the network needs to know of the images (the CNN's shape)."""
+    def _check_image_shape(self, stacked_shape, *, reset):
+        """Hook: record (``reset``) or check the shape of stacked images; the MLP takes rows."""
 
-    def _keras_build_fn(self, meta):
-        model = self._build_network(meta, seed=self._seed)
-        return builders.compile_classifier(model, self.optimizer, self.learning_rate,
-                                           self.label_smoothing, self.ema_momentum)
+    def __sklearn_is_fitted__(self):
+        """Fitted means "has a network": a fit that failed on bad input leaves none."""
+        return hasattr(self, "model_")
+
+    def _refuse_fit_params(self, fit_params):
+        if not fit_params:
+            return
+        name = sorted(fit_params)[0]
+        instead = _FIT_ARGUMENT_PARAMS.get(name)
+        advice = (f"set it as the estimator parameter {instead!r} instead, e.g. "
+                  f"{type(self).__name__}({instead}=...) or .set_params({instead}=...), so that "
+                  "clone, searches and saving keep it" if instead else
+                  "the estimator's parameters (get_params()) say what fit can do")
+        raise TypeError(f"{type(self).__name__}.fit() takes no argument {name!r}: {advice}.")
+
+    def _validate_params(self):
+        super()._validate_params()
+        if self.ema_momentum is not None and self.early_stopping:
+            raise ValueError(
+                "ema_momentum and early_stopping=True cannot be combined: early stopping "
+                "restores the best epoch's trained weights, which would replace the averaged "
+                "weights ema_momentum puts in place. Use one: ema_momentum=None, or "
+                "early_stopping=False."
+            )
 
     def summary(self):
         """The network's layer-by-layer summary (Keras's ``Model.summary``) as text."""
@@ -339,8 +523,8 @@ class _Forward:
         return self._model(rows, training=False)
 
 
-def _interrupt_message(tracker, model):
-    if not tracker.restore(model):
+def _interrupt_message(tracker, restored):
+    if not restored:
         return ("Training was interrupted before the first epoch ended: the network keeps its "
                 "partly trained weights.")
     return (f"Training was interrupted: the estimator keeps the weights of epoch "

@@ -7,12 +7,11 @@ lives in ``_base.py``.
 import warnings
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from . import _builders as builders
 from ._base import TRAINING_CONSTRAINTS, FashionClassifierBase, set_init_params
 from ._docstrings import FITTED_ATTRIBUTES, LR_SCHEDULE, TRAINING_PARAMETERS, Substitution
-from ._images import resolve_image_shape
+from ._images import describe_shape, resolve_image_shape
+from ._sklearn_compat import Interval, StrOptions
 
 __all__ = ["FashionCNN", "FashionMLP"]
 
@@ -31,6 +30,19 @@ _NOTEBOOK_TRAINING = dict(lr_schedule="constant", learning_rate=1e-3, epochs=10,
                           ema_momentum=None)
 _NOTEBOOK_CNN_TRAINING = dict(_NOTEBOOK_TRAINING, convs_per_block=1, conv_dropout=0.0,
                               augment=None, tta=None, label_smoothing=0.0)
+
+
+def _check_pair(name, value):
+    """Element check for a Conv2D size given as one int or as (height, width)."""
+    if isinstance(value, Integral):
+        return  # the constraint already requires >= 1
+    sides = tuple(value)
+    if len(sides) != 2 or not all(isinstance(side, Integral) and not isinstance(side, bool)
+                                  and side >= 1 for side in sides):
+        raise ValueError(
+            f"{name} must be a positive integer or a pair (height, width) of positive "
+            f"integers, got {value!r}. Example: {name}=3 or {name}=(3, 3)."
+        )
 
 
 def _check_sizes(name, value, *, allow_empty):
@@ -122,9 +134,9 @@ class FashionMLP(FashionClassifierBase):
         super()._validate_params()
         _check_sizes("hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=True)
 
-    def _build_network(self, meta, seed):
+    def _build_network(self, seed):
         return builders.build_mlp(
-            meta["n_features_in_"], meta["n_classes_"],
+            self.n_features_in_, self.n_classes_,
             hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
             dropout=self.dropout, batch_norm=self.batch_norm, l1=self.l1, l2=self.l2, seed=seed,
         )
@@ -276,6 +288,8 @@ class FashionCNN(FashionClassifierBase):
         super()._validate_params()
         _check_sizes("conv_filters", self.conv_filters, allow_empty=False)
         _check_sizes("dense_units", self._dense_units(), allow_empty=True)
+        _check_pair("kernel_size", self.kernel_size)
+        _check_pair("strides", self.strides)
         if self.tta is not None and self.augment is None:
             warnings.warn(
                 f"tta={self.tta!r} averages each image with its mirror, but augment=None trains "
@@ -294,13 +308,21 @@ class FashionCNN(FashionClassifierBase):
     def _inference_options_dict(self):
         return {"image_shape": self.image_shape_, "tta": self.tta}
 
-    def _set_image_shape(self, stacked_shape):
-        self.image_shape_ = resolve_image_shape(self.n_features_in_, self.image_shape,
-                                                stacked_shape, type(self).__name__)
+    def _check_image_shape(self, stacked_shape, *, reset):
+        if reset:
+            self.image_shape_ = resolve_image_shape(self.n_features_in_, self.image_shape,
+                                                    stacked_shape, type(self).__name__)
+        elif stacked_shape is not None and tuple(stacked_shape) != self.image_shape_:
+            raise ValueError(
+                f"{type(self).__name__} was trained on {describe_shape(self.image_shape_)} "
+                f"images, but X holds {describe_shape(stacked_shape)} images (the same number "
+                "of pixels, arranged differently). Resize or reshape them to "
+                f"{describe_shape(self.image_shape_)}."
+            )
 
-    def _build_network(self, meta, seed):
+    def _build_network(self, seed):
         return builders.build_cnn(
-            meta["image_shape_"], meta["n_classes_"],
+            self.image_shape_, self.n_classes_,
             conv_filters=tuple(self.conv_filters), convs_per_block=self.convs_per_block,
             kernel_size=self.kernel_size, strides=self.strides, padding=self.padding,
             pool_size=self.pool_size, batch_norm=self.batch_norm,

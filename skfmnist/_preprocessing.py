@@ -3,11 +3,11 @@
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._images import describe_shape, flatten_images, resolve_image_shape
+from ._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["ImagePreprocessor"]
 

@@ -74,7 +74,7 @@ def test_unknown_labels_at_score_count_as_errors_with_a_warning(fitted_mlp):
 
 
 def test_single_class():
-    with pytest.raises(ValueError, match="needs at least 2 classes in y.*got 1 class: \\[3\\]"):
+    with pytest.raises(ValueError, match=r"needs at least 2 classes to train a classifier, got 1 class: \[3\]"):
         FashionMLP(epochs=1).fit(RAW / 255, np.full(40, 3))
 
 
@@ -125,6 +125,12 @@ def test_architecture_too_deep_for_the_images():
 
 
 @pytest.mark.parametrize("params, message", [
+    ({"strides": (0, 0)}, r"strides must be a positive integer or a pair"),
+    ({"strides": (2, 0)}, r"strides must be a positive integer or a pair"),
+    ({"strides": (1,)}, r"strides must be a positive integer or a pair.*got \(1,\)"),
+    ({"strides": [1.5, 1.5]}, r"strides must be a positive integer or a pair.*\[1.5, 1.5\]"),
+    ({"kernel_size": (3,), "padding": "valid"}, r"kernel_size must be a positive integer or"),
+    ({"kernel_size": (3, True)}, r"kernel_size must be a positive integer or"),
     ({"conv_filters": ("a",)}, r"conv_filters must hold positive integers.*'a' is not one"),
     ({"conv_filters": (0,)}, r"conv_filters must hold positive integers.*0 is not one"),
     ({"conv_filters": ()}, "conv_filters needs at least one layer size"),
@@ -148,3 +154,61 @@ def test_validation_split_leaving_nothing_names_the_parameter():
 def test_constructor_parameters_are_keyword_only():
     with pytest.raises(TypeError):
         FashionCNN((8, 16))
+
+
+@pytest.mark.parametrize("name, instead", [
+    ("callbacks", "callbacks"), ("validation_data", "validation_split"), ("shuffle", "random_state"),
+    ("verbose", "verbose"), ("epochs", "epochs"), ("initial_epoch", "warm_start"),
+])
+def test_keras_fit_arguments_are_refused_naming_the_parameter(name, instead):
+    estimator = FashionMLP(hidden_layer_sizes=(4,), epochs=1)
+    for method in (estimator.fit, estimator.partial_fit):
+        with pytest.raises(TypeError, match=f"takes no argument '{name}': set it as the estimator "
+                                            f"parameter '{instead}'"):
+            method(RAW / 255, LABELS, **{name: None})
+    assert not hasattr(estimator, "model_")
+
+
+def test_weight_averaging_with_early_stopping_is_refused():
+    estimator = FashionMLP(ema_momentum=0.99, early_stopping=True, epochs=1)
+    with pytest.raises(ValueError, match="ema_momentum and early_stopping=True cannot be combined"):
+        estimator.fit(RAW / 255, LABELS)
+
+
+def test_partial_fit_refuses_other_classes_later(fitted_mlp):
+    from sklearn.base import clone
+
+    estimator = clone(fitted_mlp).partial_fit(RAW / 255, LABELS, classes=range(4))
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, .*10\] is not the same as on the first"):
+        estimator.partial_fit(RAW / 255, LABELS, classes=range(11))
+    with pytest.raises(ValueError, match=r"labels the network has no output for: \[9\]"):
+        estimator.partial_fit(RAW / 255, np.r_[LABELS[:-1], 9])
+    estimator.partial_fit(RAW / 255, LABELS, classes=[3, 2, 1, 0])  # the same classes
+    assert estimator.classes_.tolist() == [0, 1, 2, 3]
+    assert estimator.model_.output_shape[-1] == 4
+
+
+def test_partial_fit_validates_parameters_changed_after_the_first_call(fitted_mlp):
+    from sklearn.base import clone
+
+    estimator = clone(fitted_mlp).partial_fit(RAW / 255, LABELS)
+    estimator.set_params(batch_size=0)
+    with pytest.raises(ValueError, match="'batch_size' parameter of FashionMLP must be an int"):
+        estimator.partial_fit(RAW / 255, LABELS)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e30])
+def test_diverging_training_raises_and_keeps_no_network(scale):
+    estimator = FashionMLP(optimizer="sgd", learning_rate=1e8, epochs=2, random_state=0)
+    with pytest.raises(ValueError, match="training diverged.*Lower learning_rate"):
+        estimator.fit(RAW / 255 * scale, LABELS)
+    with pytest.raises(NotFittedError):
+        estimator.predict(RAW)
+
+
+def test_cnn_refuses_stacks_of_another_shape_with_the_same_pixel_count():
+    cnn = FashionCNN(conv_filters=(4,), dense_units=8, epochs=1, random_state=0)
+    cnn.fit((RAW / 255).reshape(-1, 28, 28), LABELS)
+    with pytest.raises(ValueError, match="trained on 28x28 images, but X holds 14x56 images"):
+        cnn.predict(np.zeros((2, 14, 56)))
+    assert cnn.predict(np.zeros((2, 784))).shape == (2,)  # flat rows carry no shape to check

@@ -23,16 +23,16 @@ def test_learns_far_above_chance(kind, small_split, tiny_mlp, tiny_cnn):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_string_labels(scaled_split, tiny_mlp):
-    X_train, y_train, X_test, _ = scaled_split
+def test_string_labels(toy_scaled, tiny_mlp):
+    X_train, y_train, X_test, _ = toy_scaled
     names = np.asarray(CLASS_NAMES)[y_train]
     clf = tiny_mlp(epochs=1).fit(X_train, names)
     assert set(clf.classes_) == set(CLASS_NAMES)
     assert set(clf.predict(X_test[:50])) <= set(CLASS_NAMES)
 
 
-def test_label_smoothing_makes_predictions_less_confident(scaled_split, tiny_mlp):
-    X_train, y_train, X_test, _ = scaled_split
+def test_label_smoothing_makes_predictions_less_confident(toy_scaled, tiny_mlp):
+    X_train, y_train, X_test, _ = toy_scaled
 
     def mean_top_probability(label_smoothing):
         mlp = tiny_mlp(epochs=5, label_smoothing=label_smoothing).fit(X_train, y_train)
@@ -43,24 +43,47 @@ def test_label_smoothing_makes_predictions_less_confident(scaled_split, tiny_mlp
 
 
 @pytest.mark.parametrize("network", ["tiny_mlp", "tiny_cnn"])
-def test_predictions_do_not_depend_on_sample_order(scaled_split, network, request):
-    X_train, y_train, X_test, _ = scaled_split
+def test_predictions_do_not_depend_on_sample_order(toy_scaled, network, request):
+    X_train, y_train, X_test, _ = toy_scaled
     clf = request.getfixturevalue(network)(epochs=1).fit(X_train[:300], y_train[:300])
     order = np.random.default_rng(0).permutation(len(X_test))
     np.testing.assert_allclose(clf.predict_proba(X_test[order]), clf.predict_proba(X_test)[order],
                                rtol=1e-5, atol=1e-7)
 
 
-def test_warm_start_keeps_the_loss_of_the_first_fit(scaled_split, tiny_mlp):
-    X_train, y_train, _, _ = scaled_split
+def test_warm_start_refuses_changed_network_parameters(toy_scaled, tiny_mlp):
+    X_train, y_train, _, _ = toy_scaled
     mlp = tiny_mlp(epochs=1, warm_start=True).fit(X_train, y_train)
-    mlp.set_params(label_smoothing=0.2).fit(X_train, y_train)  # targets follow the model's loss
-    assert mlp.model_.loss.name == "sparse_categorical_crossentropy"
-    assert mlp.score(X_train, y_train) > 0.5
+    for changed in ({"hidden_layer_sizes": (32,)}, {"label_smoothing": 0.2}):
+        mlp.set_params(**changed)
+        with pytest.raises(ValueError, match=f"after \\['{next(iter(changed))}'\\] changed"):
+            mlp.fit(X_train, y_train)
+        mlp.set_params(hidden_layer_sizes=(64,), label_smoothing=0.0)
+    mlp.set_params(hidden_layer_sizes=[64], epochs=2, learning_rate=0.01).fit(X_train, y_train)
+    assert len(mlp.history_["loss"]) == 3  # training parameters may change; a list is a tuple
 
 
-def test_flat_and_stacked_images_give_the_same_network(scaled_split, tiny_cnn):
-    X_train, y_train, X_test, _ = scaled_split
+def test_warm_started_fits_shuffle_differently(toy_scaled):
+    X_train, y_train, _, _ = toy_scaled
+    orders = []
+
+    class RecordingMLP(FashionMLP):
+        def get_iterator(self, arrays, *, index=None, shuffle_seed=None):
+            batches = super().get_iterator(arrays, index=index, shuffle_seed=shuffle_seed)
+            if shuffle_seed is not None:
+                orders.append(np.concatenate([batch[1] for batch in batches.as_numpy_iterator()]))
+            return batches
+
+    mlp = RecordingMLP(hidden_layer_sizes=(8,), epochs=1, warm_start=True, random_state=0)
+    mlp.fit(X_train, y_train).fit(X_train, y_train)
+    mlp.partial_fit(X_train, y_train)
+    assert len(orders) == 3
+    assert not np.array_equal(orders[0], orders[1])
+    assert not np.array_equal(orders[1], orders[2])
+
+
+def test_flat_and_stacked_images_give_the_same_network(toy_scaled, tiny_cnn):
+    X_train, y_train, X_test, _ = toy_scaled
     flat = tiny_cnn(epochs=1).fit(X_train[:500], y_train[:500])
     stacked = tiny_cnn(epochs=1).fit(X_train[:500].reshape(-1, 28, 28), y_train[:500])
     assert flat.image_shape_ == stacked.image_shape_ == (28, 28)
@@ -69,8 +92,8 @@ def test_flat_and_stacked_images_give_the_same_network(scaled_split, tiny_cnn):
                                   expected)
 
 
-def test_history_with_validation_schedule_and_early_stopping(scaled_split, tiny_mlp):
-    X_train, y_train, _, _ = scaled_split
+def test_history_with_validation_schedule_and_early_stopping(toy_scaled, tiny_mlp):
+    X_train, y_train, _, _ = toy_scaled
     clf = tiny_mlp(epochs=30, validation_split=0.2, early_stopping=True, patience=1,
                    lr_schedule="exponential", lr_decay=0.5, learning_rate=0.01)
     clf.fit(X_train, y_train)
@@ -83,8 +106,8 @@ def test_history_with_validation_schedule_and_early_stopping(scaled_split, tiny_
     assert int(np.argmin(history["val_loss"])) == n_epochs - 2
 
 
-def test_verbose_controls_the_progress_bar(scaled_split, tiny_mlp, capfd):
-    X_train, y_train, _, _ = scaled_split
+def test_verbose_controls_the_progress_bar(toy_scaled, tiny_mlp, capfd):
+    X_train, y_train, _, _ = toy_scaled
     tiny_mlp(epochs=1, verbose=0).fit(X_train[:300], y_train[:300])
     assert "Epoch" not in capfd.readouterr().out
     tiny_mlp(epochs=2, verbose=1).fit(X_train[:300], y_train[:300])
@@ -102,14 +125,14 @@ def test_verbose_controls_the_progress_bar(scaled_split, tiny_mlp, capfd):
         (FashionMLP.simple, 784 * 128 + 128 + 1290),
     ],
 )
-def test_presets_reproduce_the_notebook_networks(preset, n_params, scaled_split):
-    X_train, y_train, _, _ = scaled_split
+def test_presets_reproduce_the_notebook_networks(preset, n_params, toy_scaled):
+    X_train, y_train, _, _ = toy_scaled
     estimator = preset(random_state=0).initialize(X_train[:50], y_train[:50])
     assert estimator.model_.count_params() == n_params
 
 
-def test_deep_bn_preset_layers(scaled_split):
-    X_train, y_train, _, _ = scaled_split
+def test_deep_bn_preset_layers(toy_scaled):
+    X_train, y_train, _, _ = toy_scaled
     cnn = FashionCNN.deep_bn().initialize(X_train[:50], y_train[:50])
     convs = [layer for layer in cnn.model_.layers if layer.name.endswith("_conv1")]
     assert [conv.filters for conv in convs] == [32, 64, 128]
@@ -118,10 +141,10 @@ def test_deep_bn_preset_layers(scaled_split):
     assert "Total params" in cnn.summary()
 
 
-def test_best_preset_stacks_two_fused_batch_norm_convolutions_per_block(scaled_split):
+def test_best_preset_stacks_two_fused_batch_norm_convolutions_per_block(toy_scaled):
     from skfmnist.layers import FusedBatchNormalization
 
-    X_train, y_train, _, _ = scaled_split
+    X_train, y_train, _, _ = toy_scaled
     cnn = FashionCNN.best().initialize(X_train[:50], y_train[:50])
     layers = cnn.model_.layers
     convs = [layer for layer in layers if type(layer).__name__ == "Conv2D"]
@@ -137,16 +160,16 @@ def test_presets_are_plain_estimators():
     assert lenet.set_params(kernel_size=3).kernel_size == 3
 
 
-def test_warm_start_continues_training(scaled_split, tiny_mlp):
-    X_train, y_train, _, _ = scaled_split
+def test_warm_start_continues_training(toy_scaled, tiny_mlp):
+    X_train, y_train, _, _ = toy_scaled
     clf = tiny_mlp(epochs=1, warm_start=True).fit(X_train, y_train)
-    first_loss = clf.history_["loss"][0]
     clf.fit(X_train, y_train)
-    assert clf.history_["loss"][0] < first_loss
+    assert len(clf.history_["loss"]) == 2  # history_ holds every epoch, as the count goes on
+    assert clf.history_["loss"][1] < clf.history_["loss"][0]
 
 
-def test_partial_fit_trains_one_epoch_per_call(scaled_split, tiny_mlp):
-    X_train, y_train, _, _ = scaled_split
+def test_partial_fit_trains_one_epoch_per_call(toy_scaled, tiny_mlp):
+    X_train, y_train, _, _ = toy_scaled
     clf = tiny_mlp()
     clf.partial_fit(X_train, y_train, classes=np.arange(10))
     clf.partial_fit(X_train, y_train)
@@ -154,20 +177,20 @@ def test_partial_fit_trains_one_epoch_per_call(scaled_split, tiny_mlp):
     assert clf.history_["loss"][1] < clf.history_["loss"][0]
 
 
-def test_grid_search_and_kfold_cross_validation_on_the_pipeline(small_split, tiny_cnn):
-    X_train, y_train, _, _ = small_split
+def test_grid_search_and_kfold_cross_validation_on_the_pipeline(toy_split, tiny_cnn):
+    X_train, y_train, _, _ = toy_split
     X, y = X_train[:900], y_train[:900]
     pipe = make_pipeline(ImagePreprocessor(), tiny_cnn(epochs=1))
     search = GridSearchCV(pipe, {"fashioncnn__dense_units": [1, 32]}, cv=KFold(3)).fit(X, y)
     # One hidden unit is a bottleneck no 10-class problem passes through well.
     assert search.best_params_["fashioncnn__dense_units"] == 32
-    assert search.cv_results_["mean_test_score"].min() > 0.1
+    assert search.cv_results_["mean_test_score"].max() > 0.5
     scores = cross_val_score(pipe, X, y, cv=KFold(3))
     assert scores.shape == (3,) and scores.min() > 0.4
 
 
-def test_joblib_round_trip_is_exact_in_a_new_process(small_split, tiny_cnn, tmp_path):
-    X_train, y_train, X_test, _ = small_split
+def test_joblib_round_trip_is_exact_in_a_new_process(toy_split, tiny_cnn, tmp_path):
+    X_train, y_train, X_test, _ = toy_split
     clf = make_pipeline(ImagePreprocessor(), tiny_cnn(epochs=1)).fit(X_train[:500], y_train[:500])
     expected = clf.predict_proba(X_test[:50])
     path = tmp_path / "cnn.joblib"
@@ -184,7 +207,7 @@ def test_joblib_round_trip_is_exact_in_a_new_process(small_split, tiny_cnn, tmp_
     np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), expected)
 
 
-def test_interrupted_fit_keeps_the_best_weights(scaled_split, tiny_mlp):
+def test_interrupted_fit_keeps_the_best_weights(toy_scaled, tiny_mlp):
     import keras
 
     class Interrupt(keras.callbacks.Callback):
@@ -192,7 +215,7 @@ def test_interrupted_fit_keeps_the_best_weights(scaled_split, tiny_mlp):
             if epoch == 2:
                 raise KeyboardInterrupt
 
-    X_train, y_train, X_test, y_test = scaled_split
+    X_train, y_train, X_test, y_test = toy_scaled
     clf = tiny_mlp(epochs=10, callbacks=[Interrupt()])
     with pytest.warns(UserWarning, match="interrupted: the estimator keeps the weights of epoch"):
         clf.fit(X_train, y_train)
@@ -200,11 +223,11 @@ def test_interrupted_fit_keeps_the_best_weights(scaled_split, tiny_mlp):
     assert clf.score(X_test, y_test) > 0.6
 
 
-def test_early_stopping_restores_the_best_epoch_which_the_checkpoint_holds(scaled_split, tiny_mlp,
+def test_early_stopping_restores_the_best_epoch_which_the_checkpoint_holds(toy_scaled, tiny_mlp,
                                                                            tmp_path):
     import keras
 
-    X_train, y_train, X_test, _ = scaled_split
+    X_train, y_train, X_test, _ = toy_scaled
     clf = tiny_mlp(epochs=12, validation_split=0.2, early_stopping=True, patience=2,
                    learning_rate=0.05, lr_schedule="constant", checkpoint_dir=tmp_path / "ckpt")
     clf.fit(X_train, y_train)
@@ -220,7 +243,7 @@ def test_early_stopping_restores_the_best_epoch_which_the_checkpoint_holds(scale
     # loss recomputed from the probabilities clips the confident mistakes).
     rows = _validation_rows(clf, y_train)
     loss = clf.model_.evaluate(X_train[rows].astype("float32"),
-                               clf.target_encoder_.transform(y_train[rows]), verbose=0,
+                               clf.encode_targets(y_train[rows]), verbose=0,
                                return_dict=True)["loss"]
     assert loss == pytest.approx(val_loss[best], rel=1e-5)
     assert loss != pytest.approx(val_loss[-1], rel=1e-3)
@@ -232,8 +255,8 @@ def _validation_rows(clf, y):
     return validation_split(y, clf.validation_split, clf._seed)[1]
 
 
-def test_partial_fit_keeps_learning_with_the_default_schedule(scaled_split, tiny_mlp):
-    X_train, y_train, X_test, y_test = scaled_split
+def test_partial_fit_keeps_learning_with_the_default_schedule(toy_scaled, tiny_mlp):
+    X_train, y_train, X_test, y_test = toy_scaled
     clf = tiny_mlp().fit(X_train, y_train)  # cosine over 2 epochs: 1e-3, 5e-4
     before = clf.predict_proba(X_test)
     for _ in range(3):  # past the end of the cosine schedule
@@ -243,27 +266,27 @@ def test_partial_fit_keeps_learning_with_the_default_schedule(scaled_split, tiny
     assert np.abs(clf.predict_proba(X_test) - before).max() > 0.05
 
 
-def test_partial_fit_from_zero_epochs(scaled_split, tiny_mlp):
-    X_train, y_train, _, _ = scaled_split
+def test_partial_fit_from_zero_epochs(toy_scaled, tiny_mlp):
+    X_train, y_train, _, _ = toy_scaled
     clf = tiny_mlp(epochs=0).fit(X_train, y_train)
     assert clf.history_ == {}
     clf.partial_fit(X_train, y_train)
     assert clf.history_["learning_rate"] == pytest.approx([1e-3])
 
 
-def test_warm_started_fit_runs_the_whole_schedule_again(scaled_split, tiny_mlp):
-    X_train, y_train, _, _ = scaled_split
+def test_warm_started_fit_runs_the_whole_schedule_again(toy_scaled, tiny_mlp):
+    X_train, y_train, _, _ = toy_scaled
     clf = tiny_mlp(warm_start=True).fit(X_train, y_train)
-    first_loss = clf.history_["loss"]
-    clf.fit(X_train, y_train)  # history_ holds this fit's epochs, as in scikeras
-    assert clf.history_["learning_rate"] == pytest.approx([1e-3, 5e-4])
-    assert clf.history_["loss"][0] < first_loss[-1]  # it went on from the trained network
+    clf.fit(X_train, y_train)
+    assert clf.history_["learning_rate"] == pytest.approx([1e-3, 5e-4, 1e-3, 5e-4])
+    loss = clf.history_["loss"]
+    assert loss[2] < loss[0]  # it went on from the trained network
 
 
-def test_callbacks_removed_with_set_params_are_no_longer_called(scaled_split, tiny_mlp):
+def test_callbacks_removed_with_set_params_are_no_longer_called(toy_scaled, tiny_mlp):
     import keras
 
-    X_train, y_train, _, _ = scaled_split
+    X_train, y_train, _, _ = toy_scaled
     calls = []
     counter = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: calls.append(epoch))
     clf = tiny_mlp(epochs=1, warm_start=True, callbacks=[counter]).fit(X_train, y_train)
@@ -289,8 +312,8 @@ def test_cnn_warns_when_flat_rows_are_not_square(tiny_cnn):
     assert cnn.image_shape_ == (1, 600)
 
 
-def test_cnn_hidden_layers_and_activations(scaled_split):
-    X_train, y_train, _, _ = scaled_split
+def test_cnn_hidden_layers_and_activations(toy_scaled):
+    X_train, y_train, _, _ = toy_scaled
     cnn = FashionCNN(conv_filters=(8,), dense_units=(32, 16), conv_activation="elu",
                      activation="tanh").initialize(X_train[:50], y_train[:50])
     dense = [layer for layer in cnn.model_.layers if type(layer).__name__ == "Dense"]
@@ -301,34 +324,35 @@ def test_cnn_hidden_layers_and_activations(scaled_split):
     assert sorted(set(activations.values())) == ["elu", "tanh"]
 
 
-def test_default_scoring_handles_labels_missing_from_a_training_fold(scaled_split, tiny_mlp):
+def test_default_scoring_handles_labels_missing_from_a_training_fold(toy_scaled, tiny_mlp):
     from sklearn.model_selection import learning_curve
 
-    X_train, y_train, _, _ = scaled_split
+    X_train, y_train, _, _ = toy_scaled
     with pytest.warns(UserWarning, match="not seen during fit"):
         _, _, test_scores = learning_curve(tiny_mlp(epochs=1), X_train[:200], y_train[:200],
                                            train_sizes=[4], cv=KFold(2))
     assert np.isfinite(test_scores).all()
 
 
-def test_one_image_prediction_matches_the_batched_one(scaled_split, tiny_cnn):
-    X_train, y_train, X_test, _ = scaled_split
+def test_one_image_prediction_matches_the_batched_one(toy_scaled, tiny_cnn):
+    X_train, y_train, X_test, _ = toy_scaled
     cnn = tiny_cnn(epochs=1).fit(X_train[:300], y_train[:300])
-    batched = cnn.predict_proba(X_test[:700])  # more than one prediction chunk
-    singles = np.concatenate([cnn.predict_proba(X_test[i:i + 1]) for i in (0, 513, 699)])
+    X = np.concatenate([X_train, X_test])[:700]
+    batched = cnn.predict_proba(X)  # more than one prediction chunk
+    singles = np.concatenate([cnn.predict_proba(X[i:i + 1]) for i in (0, 513, 699)])
     np.testing.assert_allclose(singles, batched[[0, 513, 699]], rtol=1e-5, atol=1e-7)
 
 
 @pytest.fixture(scope="module")
-def fitted_cnn(small_split):
+def fitted_cnn(toy_split):
     """One small default-architecture-style CNN, trained once for this module's recipe tests."""
-    X_train, y_train, _, _ = small_split
+    X_train, y_train, _, _ = toy_split
     cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, tta=None, random_state=0)
     return make_pipeline(ImagePreprocessor(), cnn).fit(X_train, y_train)
 
 
-def test_flip_tta_averages_each_image_and_its_mirror(fitted_cnn, small_split):
-    _, _, X_test, y_test = small_split
+def test_flip_tta_averages_each_image_and_its_mirror(fitted_cnn, toy_split):
+    _, _, X_test, y_test = toy_split
     X = X_test[:200]
     plain = fitted_cnn.predict_proba(X)
     mirrored = fitted_cnn.predict_proba(X.reshape(-1, 28, 28)[:, :, ::-1].reshape(200, -1))
@@ -341,18 +365,18 @@ def test_flip_tta_averages_each_image_and_its_mirror(fitted_cnn, small_split):
     np.testing.assert_array_equal(fitted_cnn.predict_proba(X), plain)
 
 
-def test_onecycle_schedule_rises_then_falls(scaled_split, tiny_mlp):
-    X_train, y_train, _, _ = scaled_split
+def test_onecycle_schedule_rises_then_falls(toy_scaled, tiny_mlp):
+    X_train, y_train, _, _ = toy_scaled
     clf = tiny_mlp(epochs=4, lr_schedule="onecycle", learning_rate=0.01).fit(X_train, y_train)
     assert clf.history_["learning_rate"] == pytest.approx(
         [0.002, 0.01 * 0.75 / 0.77, 0.01 * 0.5 / 0.77, 0.01 * 0.25 / 0.77], rel=1e-5)
     assert clf.model_.optimizer.learning_rate.numpy() < 0.01 * 0.02  # the last step: near 0
 
 
-def test_weight_ema_replaces_the_weights_and_refreshes_batch_norm(small_split):
+def test_weight_ema_replaces_the_weights_and_refreshes_batch_norm(toy_split):
     import keras
 
-    X_train, y_train, _, _ = small_split
+    X_train, y_train, _, _ = toy_split
     X_train = (X_train / 255).astype("float32")
 
     def fit(ema_momentum):
@@ -362,18 +386,19 @@ def test_weight_ema_replaces_the_weights_and_refreshes_batch_norm(small_split):
     plain, averaged = fit(None), fit(0.99)
     assert not np.allclose(plain.model_.get_weights()[0], averaged.model_.get_weights()[0])
     # The moving statistics describe the averaged weights' feature maps (without the refresh
-    # the variance is ~10 % off here: they followed the live weights during training).
+    # the variance is several times off here: they followed the live weights during training).
     conv = keras.Model(averaged.model_.inputs, averaged.model_.get_layer("block1_conv1").output)
     maps = conv.predict(X_train, verbose=0)
     bn = averaged.model_.get_layer("block1_bn1")
-    np.testing.assert_allclose(maps.var(axis=(0, 1, 2)), bn.moving_variance.numpy(), rtol=0.04)
+    np.testing.assert_allclose(maps.var(axis=(0, 1, 2)), bn.moving_variance.numpy(), rtol=0.1)
 
 
-def test_predicting_varying_batch_sizes_on_many_networks_never_retraces(scaled_split, tiny_mlp,
+def test_predicting_varying_batch_sizes_on_many_networks_never_retraces(toy_scaled, tiny_mlp,
                                                                          caplog):
     import logging
 
-    X_train, y_train, X_test, _ = scaled_split
+    X_train, y_train, X_test, _ = toy_scaled
+    X_test = np.concatenate([X_test, X_train])
     with caplog.at_level(logging.WARNING, logger="tensorflow"):
         for seed in range(6):  # a grid search's worth of networks
             clf = tiny_mlp(epochs=1, random_state=seed).fit(X_train[:200], y_train[:200])
@@ -391,8 +416,8 @@ def test_notebook_presets_keep_the_recipe_off(preset):
     assert params.get("tta") is None and params.get("augment") is None
 
 
-def test_tta_mode_can_change_on_a_fitted_estimator(fitted_cnn, small_split):
-    X = small_split[2][:100]
+def test_tta_mode_can_change_on_a_fitted_estimator(fitted_cnn, toy_split):
+    X = toy_split[2][:100]
     probabilities = {}
     try:
         for tta in ("flip_shift", "flip", "flip_shift"):
@@ -407,8 +432,8 @@ def test_tta_mode_can_change_on_a_fitted_estimator(fitted_cnn, small_split):
 
 
 @pytest.mark.parametrize("tta", ["flip", "flip_shift"])
-def test_flip_tta_without_flip_training_warns(scaled_split, tta):
-    X_train, y_train, _, _ = scaled_split
+def test_flip_tta_without_flip_training_warns(toy_scaled, tta):
+    X_train, y_train, _, _ = toy_scaled
     cnn = FashionCNN(conv_filters=(4,), dense_units=8, epochs=1, augment=None, tta=tta,
                      random_state=0)
     with pytest.warns(UserWarning, match=f"tta='{tta}' averages each image with its mirror"):
