@@ -14,14 +14,14 @@ from sklearn.pipeline import make_pipeline
 
 from skfmnist import FashionCNN, ImagePreprocessor, fetch_fashion_mnist
 
-N_TRAIN, EPOCHS = 2000, 2
+N_TRAIN, EPOCHS = 1200, 2
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
 X, y = X[:N_TRAIN], y[:N_TRAIN]
 
 pipe = make_pipeline(ImagePreprocessor(),
                      FashionCNN(conv_filters=(16, 32), epochs=EPOCHS, batch_size=64,
-                                random_state=0))
+                                tta=None, random_state=0))
 grid = {
     "fashioncnn__kernel_size": [3, 5],
     "fashioncnn__strides": [1, 2],

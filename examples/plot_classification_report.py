@@ -11,10 +11,11 @@ from sklearn.pipeline import make_pipeline
 from skfmnist import CLASS_NAMES, FashionCNN, ImagePreprocessor, fetch_fashion_mnist
 from skfmnist.plotting import plot_confusion_matrix, plot_history, plot_predictions
 
-N_TRAIN, EPOCHS = 4000, 4
+N_TRAIN, N_TEST, EPOCHS = 3000, 1000, 3
 
 X_train, y_train = fetch_fashion_mnist(subset="train", return_X_y=True)
 X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
+X_test, y_test = X_test[:N_TEST], y_test[:N_TEST]
 clf = make_pipeline(ImagePreprocessor(),
                     FashionCNN(epochs=EPOCHS, validation_split=0.1, random_state=0))
 clf.fit(X_train[:N_TRAIN], y_train[:N_TRAIN])

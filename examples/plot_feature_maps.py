@@ -11,10 +11,10 @@ from sklearn.pipeline import make_pipeline
 from skfmnist import FashionCNN, ImagePreprocessor, fetch_fashion_mnist
 from skfmnist.plotting import plot_feature_maps
 
-N_TRAIN, EPOCHS = 3000, 2
+N_TRAIN, EPOCHS = 2000, 2
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
-clf = make_pipeline(ImagePreprocessor(), FashionCNN(epochs=EPOCHS, random_state=0))
+clf = make_pipeline(ImagePreprocessor(), FashionCNN(epochs=EPOCHS, tta=None, random_state=0))
 clf.fit(X[:N_TRAIN], y[:N_TRAIN])
 print(clf[-1].summary())
 

@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 
 from skfmnist import FashionMLP, ImagePreprocessor, fetch_fashion_mnist
 
-N_TRAIN, EPOCHS = 6000, 5
+N_TRAIN, EPOCHS = 3000, 3
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
 X, y = X[:N_TRAIN], y[:N_TRAIN]

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 
 from skfmnist import FashionCNN, ImagePreprocessor, fetch_fashion_mnist, find_learning_rate
 
-N_TRAIN = 4000
+N_TRAIN = 2000
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
 pipe = make_pipeline(ImagePreprocessor(), FashionCNN(conv_filters=(16, 32), batch_size=32,

@@ -13,11 +13,12 @@ from sklearn.pipeline import make_pipeline
 
 from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor, fetch_fashion_mnist
 
-N_TRAIN, EPOCHS = 4000, 3
+N_TRAIN, N_TEST, EPOCHS = 3000, 1000, 3
 
 X_train, y_train = fetch_fashion_mnist(subset="train", return_X_y=True)
 X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
 X_train, y_train = X_train[:N_TRAIN], y_train[:N_TRAIN]
+X_test, y_test = X_test[:N_TEST], y_test[:N_TEST]
 
 results = {}
 for name, network in [("MLP 512-256", FashionMLP(epochs=EPOCHS, random_state=0)),

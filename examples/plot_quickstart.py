@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from skfmnist import CLASS_NAMES, FashionCNN, ImagePreprocessor, fetch_fashion_mnist
 from skfmnist.plotting import plot_samples
 
-N_TRAIN, EPOCHS = 4000, 3
+N_TRAIN, N_TEST, EPOCHS = 3000, 1000, 3
 
 X_train, y_train = fetch_fashion_mnist(subset="train", return_X_y=True)
 X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
@@ -26,8 +26,8 @@ plot_samples(X_train, y_train, n_images=20)
 # A pipeline: reshape and scale, then the default CNN (fewer epochs here).
 clf = make_pipeline(ImagePreprocessor(), FashionCNN(epochs=EPOCHS, random_state=0))
 clf.fit(X_train[:N_TRAIN], y_train[:N_TRAIN])
-print(f"test accuracy: {clf.score(X_test, y_test):.3f}")
 
 # %%
-# Per-class precision, recall and F1, with class names.
-print(classification_report(y_test, clf.predict(X_test), target_names=CLASS_NAMES))
+# Per-class precision, recall and F1 on the first test images, with class names.
+print(classification_report(y_test[:N_TEST], clf.predict(X_test[:N_TEST]),
+                            target_names=CLASS_NAMES))

@@ -165,8 +165,8 @@ def _read_cached(cache, name, n_expected, kind):
     """The cached array if it is exactly the verified release content, else None.
 
     The cache is checked like the IDX files: the SHA-256 of its IDX header and bytes must be
-    the release's (~40 ms for the training images), so a damaged or edited cache is never
-    returned as data; it is rebuilt from the verified files, with a warning.
+    the release's, so a damaged or edited cache is never returned as data; it is rebuilt
+    from the verified files, with a warning.
     """
     try:
         array = np.load(cache, allow_pickle=False)

@@ -20,8 +20,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
     Keras 3 normalises with separate moment, subtract, scale and shift operations, each a pass
     over the feature map, and back-propagates through all of them; TensorFlow's fused kernel
-    (oneDNN on CPUs) does it in one pass each way. On 2 CPU cores a training epoch of the
-    default CNN took 24.2 s instead of 38.8 s (``python -m benchmarks.profile_epoch``). The layer
+    (oneDNN on CPUs) does it in one pass each way, which makes a training epoch of the default
+    CNN markedly faster on CPUs (the epoch profile in the documentation's results). The layer
     computes the same function with the same weights as ``keras.layers.BatchNormalization``;
     inputs other than 4-D channels-last feature maps, and non-default settings the fused kernel
     does not cover, go through Keras's implementation.

@@ -4,14 +4,18 @@ Its own module, so that ``pytest -n 2 --dist loadfile`` runs this, the suite's l
 beside the documentation snippets of ``test_docs.py`` instead of after them.
 """
 
+import re
 import subprocess
 import sys
 
 from .test_docs import DOCS
 
+RESULTS = DOCS.parent / "benchmarks" / "results"
+
 
 def test_sphinx_site_builds_without_warnings_running_every_example(tmp_path):
-    """The docs cannot rot: API pages from the docstrings, the gallery, warnings as errors."""
+    """The docs cannot rot: API pages from the docstrings, the gallery, warnings as errors;
+    the results page shows the result files themselves, in the ecosystem's theme."""
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
          str(DOCS), str(tmp_path / "html")],
@@ -25,3 +29,14 @@ def test_sphinx_site_builds_without_warnings_running_every_example(tmp_path):
         page = (built / "auto_examples" / f"{name}.html").read_text()
         assert "sphx-glr-single-img" in page or "sphx-glr-multi-img" in page, name
     assert (built / "generated" / "skfmnist.FashionCNN.html").is_file()
+
+    index = (built / "index.html").read_text()
+    assert "pydata-sphinx-theme" in index and "copybutton" in index
+    results_page = (built / "results.html").read_text()
+    for included in re.findall(r"\{include\} \.\./benchmarks/results/(\S+)",
+                               (DOCS / "results.md").read_text()):
+        machine_line = re.search(r"^Machine: .*?;", (RESULTS / included).read_text(), re.M)[0]
+        assert machine_line in results_page, included
+    conformance = (built / "conformance.html").read_text()
+    assert "check_sample_weight_equivalence_on_dense_data" in conformance
+    assert re.search(r"<td><p>\d+</p></td>", conformance), "the generated count of checks"
