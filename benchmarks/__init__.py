@@ -1,1 +1,1 @@
-"""skfmnist's benchmarks: ``python -m benchmarks.scaling`` (see benchmarks/README.md)."""
+"""skfmnist's benchmarks, run as ``python -m benchmarks.<script>``: see benchmarks/README.md."""

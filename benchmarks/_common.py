@@ -4,10 +4,13 @@ import json
 import os
 import platform
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
+RESULTS = ROOT / "benchmarks" / "results"
 
 
 def machine():
@@ -58,6 +61,55 @@ def versions():
 def peak_rss_mib():
     """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_split(n_train=None, toy=False):
+    """Training and test images and labels: the first ``n_train`` of Fashion-MNIST's 60,000
+    training images (all of them for None) and its 10,000 test images, or with ``toy`` 200 and
+    100 random 28x28 images of three classes, whatever ``n_train``, that check a benchmark's
+    plumbing in seconds without the dataset; their accuracies are chance."""
+    if toy:
+        import numpy as np
+
+        images = np.random.default_rng(0).integers(0, 256, size=(300, 784), dtype=np.uint8)
+        labels = np.arange(300) % 3
+        return images[:200], labels[:200], images[200:], labels[200:]
+    from skfmnist import fetch_fashion_mnist
+
+    X_train, y_train = fetch_fashion_mnist(subset="train", return_X_y=True)
+    X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
+    return X_train[:n_train], y_train[:n_train], X_test, y_test
+
+
+def start_worker(function, env=None, **kwargs):
+    """Start ``function(**kwargs)`` in a fresh Python process (``benchmarks._worker``), so
+    that memory and TensorFlow's process-wide state (threads, policies, seeds) do not leak
+    between measurements; ``kwargs`` must be JSON values. ``env``: variables added to this
+    process's environment. :func:`worker_result` waits for the result."""
+    module = function.__module__
+    if module == "__main__":  # a script run as ``python -m benchmarks.x``
+        module = sys.modules["__main__"].__spec__.name
+    command = [sys.executable, "-m", "benchmarks._worker", module, function.__name__,
+               json.dumps(kwargs)]
+    # From the checkout's root, so that the child imports this checkout's benchmarks.
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})})
+
+
+def worker_result(process):
+    """The value the worker started by :func:`start_worker` returned; its error output if it
+    failed."""
+    stdout, stderr = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"benchmark worker {process.args[3:5]} failed with exit status "
+                           f"{process.returncode}:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def call_worker(function, env=None, **kwargs):
+    """``function(**kwargs)`` run in a fresh Python process (see :func:`start_worker`)."""
+    return worker_result(start_worker(function, env, **kwargs))
 
 
 def write_results(name, title, columns, rows, notes=(), out_dir=RESULTS):

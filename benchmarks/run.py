@@ -1,7 +1,7 @@
 """Accuracy and speed on the full 60,000/10,000 split.
 
     python -m benchmarks.run                  # everything (2 to 4 hours on 2 cores, by CPU)
-    python -m benchmarks.run --quick          # 1 epoch per configuration, 1 seed: a smoke test
+    python -m benchmarks.run --quick          # 1 epoch on 2,000 images, 1 seed: a smoke test
     python -m benchmarks.run --only mlp_simple,cnn_lenet
     python -m benchmarks.run --only best_cnn --seeds 1   # one seed where two take too long
 
@@ -9,21 +9,21 @@ For each configuration: test accuracy (mean and spread over seeds), fit seconds,
 epoch, inference images per second, peak memory (RSS), and for the CNNs the achieved training
 FLOP/s. Every skfmnist preset is trained side by side with the same network written in plain Keras
 (no wrapper, NumPy arrays, the notebooks' way) to measure what the wrapper costs. Each run is a
-separate process, so memory and TensorFlow state do not leak between rows. Results go to
-``benchmarks/results/accuracy_speed.{json,md}``.
+separate process (:func:`run_one`), so memory and TensorFlow state do not leak between rows.
+Results go to ``benchmarks/results/accuracy_speed.{json,md}``.
 """
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
+import sklearn.base
 
-from benchmarks._common import RESULTS, cpuinfo, machine, peak_rss_mib, write_results
+from benchmarks._common import (RESULTS, call_worker, cpuinfo, load_split, machine,
+                                peak_rss_mib, write_results)
 
 # name -> (kind, seeds, repeats): kind is "skfmnist", "keras" or "sklearn"
 CONFIGS = {
@@ -44,7 +44,9 @@ SHORT = {"mlp_simple", "mlp_simple_keras", "sklearn_mlp", "default_mlp"}  # time
 HEADLINE = {"default_mlp", "default_cnn", "best_cnn"}  # several seeds (--seeds)
 
 
-def _estimator(name, epochs):
+def make_estimator(name, epochs):
+    """The skfmnist estimator of configuration ``name`` (or of its plain-Keras twin's preset),
+    with ``epochs`` unless None."""
     from skfmnist import FashionCNN, FashionMLP
 
     base = name.removesuffix("_keras")
@@ -112,19 +114,30 @@ def training_flops_per_image(model):
     return 3 * flops
 
 
-def run_one(name, seed, epochs):
-    """Train and evaluate one configuration in this process; return its measurements."""
+def training_tflop(estimator, n_images, epochs):
+    """Training compute of ``estimator``'s network: :func:`training_flops_per_image` x
+    ``n_images`` x ``epochs``, in TFLOP. The network is built (fitted for 0 epochs on 20 random
+    rows of 10 classes), not trained."""
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 784), dtype=np.float32), np.arange(20) % 10
+    network = sklearn.base.clone(estimator).set_params(epochs=0).fit(X, y).model_
+    return training_flops_per_image(network) * n_images * epochs / 1e12
+
+
+def run_one(name, seed, epochs, n_train=None, toy=False):
+    """Train configuration ``name`` on ``n_train`` training images (all for None; see
+    :func:`~benchmarks._common.load_split` for ``toy``) in this process and evaluate it on the
+    test images; return its measurements. The child-process entry point of :func:`main`."""
     import keras
 
-    from skfmnist import ImagePreprocessor, fetch_fashion_mnist
+    from skfmnist import ImagePreprocessor
 
-    X_train, y_train = fetch_fashion_mnist(subset="train", return_X_y=True)
-    X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
+    X_train, y_train, X_test, y_test = load_split(n_train, toy)
     kind = CONFIGS[name][0]
     if kind == "skfmnist":
         from sklearn.pipeline import make_pipeline
 
-        estimator = _estimator(name, epochs).set_params(random_state=seed)
+        estimator = make_estimator(name, epochs).set_params(random_state=seed)
         clf = make_pipeline(ImagePreprocessor(), estimator)
         n_epochs = estimator.epochs
         start = time.perf_counter()
@@ -133,7 +146,7 @@ def run_one(name, seed, epochs):
         predict, model = clf.predict, estimator.model_
     elif kind == "keras":
         keras.utils.set_random_seed(seed)
-        reference = _estimator(name, epochs)
+        reference = make_estimator(name, epochs)
         n_epochs, batch_size = reference.epochs, reference.batch_size
         model = _plain_keras_model(name)
         start = time.perf_counter()  # from the raw images, as the pipeline's timing is
@@ -192,15 +205,6 @@ def _cpu_peak_gflops():
     return host["cores"] * mhz * 1e6 * flops_per_cycle / 1e9
 
 
-def _spawn(name, seed, epochs):
-    command = [sys.executable, "-m", "benchmarks.run", "--worker", name, "--seed", str(seed)]
-    if epochs is not None:
-        command += ["--epochs", str(epochs)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-    return json.loads(output.stdout.strip().splitlines()[-1])
-
-
 def summarise(name, runs):
     accuracies = [run["accuracy"] for run in runs]
     return {
@@ -239,26 +243,28 @@ def _seeds(name, quick, headline_seeds):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 epoch, 1 seed, 1 repeat")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 epoch on 2,000 training images, 1 seed, 1 repeat")
+    parser.add_argument("--toy", action="store_true",
+                        help="random images of 3 classes instead of Fashion-MNIST: checks the "
+                             "plumbing without the dataset (accuracy is chance)")
     parser.add_argument("--only", help="comma-separated configuration names")
     parser.add_argument("--epochs", type=int, help="override every configuration's epochs")
     parser.add_argument("--seeds", type=int, default=2,
                         help="seeds for the headline rows %s (default 2)" % sorted(HEADLINE))
-    parser.add_argument("--out", default=RESULTS, help="results folder (default benchmarks/results)")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--out", default=RESULTS,
+                        help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(run_one(args.worker, args.seed, args.epochs)))
-        return
     epochs = 1 if args.quick else args.epochs
+    n_train = 2000 if args.quick else None
     names = args.only.split(",") if args.only else list(CONFIGS)
     rows = {}
     for group in _side_by_side(names):
         runs = {name: [] for name in group}
         for seed in _seeds(group[0], args.quick, args.seeds):
             for name in group:  # a preset and its plain-Keras twin alternate
-                runs[name].append(_spawn(name, seed, epochs))
+                runs[name].append(call_worker(run_one, name=name, seed=seed, epochs=epochs,
+                                              n_train=n_train, toy=args.toy))
                 print(json.dumps(runs[name][-1]), file=sys.stderr, flush=True)  # progress
         for name in group:
             rows[name] = summarise(name, runs[name])

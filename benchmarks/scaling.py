@@ -13,8 +13,6 @@ fits running at the same time slow each other down on this machine (shared cache
 import argparse
 import contextlib
 import os
-import subprocess
-import sys
 
 if __name__ == "__main__":
     # The sequential baseline must keep TensorFlow's defaults, whatever the shell says.
@@ -30,30 +28,22 @@ import numpy as np  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
-from benchmarks._common import write_results  # noqa: E402
+from benchmarks._common import (load_split, peak_rss_mib, start_worker,  # noqa: E402
+                                worker_result, write_results)
 from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor, fetch_fashion_mnist  # noqa: E402
 
 GRID = {"fashioncnn__kernel_size": [3, 5], "fashioncnn__batch_norm": [True, False]}
 
 
-BATCH_SIZE = 128
-
-
-def make_cnn(epochs):
+def make_cnn(epochs, batch_size):
     return FashionCNN(conv_filters=(16, 32), dense_units=64, epochs=epochs,
-                      batch_size=BATCH_SIZE, random_state=0)
+                      batch_size=batch_size, random_state=0)
 
 
-def make_search(epochs):
-    cnn = make_cnn(epochs)
+def make_search(epochs, batch_size):
+    cnn = make_cnn(epochs, batch_size)
     # refit=False: time the search itself; the refit is one sequential fit in every setup.
     return GridSearchCV(make_pipeline(ImagePreprocessor(), cnn), GRID, cv=2, refit=False)
-
-
-def _worker_peak_rss_mib():
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def start_cluster(stack, n_workers):
@@ -65,9 +55,9 @@ def start_cluster(stack, n_workers):
     return stack.enter_context(Client(cluster, set_as_default=False))
 
 
-def search_seconds(X, y, epochs, client=None):
+def search_seconds(X, y, epochs, batch_size, client=None):
     """Wall seconds of one search: in this process, or on ``client``'s cluster (data scattered)."""
-    search = make_search(epochs)
+    search = make_search(epochs, batch_size)
     start = time.perf_counter()
     if client is None:
         search.fit(X, y)
@@ -92,49 +82,41 @@ def full_data_worker_memory(X, y):
                               cv=[(np.arange(len(X)), np.arange(1000))])
         with joblib.parallel_backend("dask", scatter=[X, y]):
             search.fit(X, y)
-        return sorted(client.run(_worker_peak_rss_mib).values())
+        return sorted(client.run(peak_rss_mib).values())
 
 
-_ONE_FIT = """
-import sys, time
-from benchmarks import scaling
-from skfmnist import fetch_fashion_mnist
-scaling.BATCH_SIZE = int(sys.argv[1])
-X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
-X, y = X[:int(sys.argv[2])] / 255.0, y[:int(sys.argv[2])]
-scaling.make_cnn(1).fit(X[:300], y[:300])
-start = time.perf_counter()
-scaling.make_cnn(int(sys.argv[3])).fit(X, y)
-print(time.perf_counter() - start)
-"""
+def one_fit_seconds(samples, epochs, batch_size, toy=False):
+    """Seconds of one fit of the search's CNN on ``samples`` training images (``toy``: see
+    :func:`~benchmarks._common.load_split`), after a first short fit that starts TensorFlow
+    and traces the network; the child-process entry point of :func:`contention`."""
+    X, y, _, _ = load_split(samples, toy)
+    X = X / 255.0
+    make_cnn(1, batch_size).fit(X[:300], y[:300])
+    start = time.perf_counter()
+    make_cnn(epochs, batch_size).fit(X, y)
+    return time.perf_counter() - start
 
 
-def contention(samples, epochs):
+def contention(samples, epochs, batch_size, toy=False):
     """Seconds of one single-threaded fit alone, and of each of two run at the same time."""
-    command = [sys.executable, "-c", _ONE_FIT, str(BATCH_SIZE), str(samples // 2), str(epochs)]
-    env = {**os.environ, "SKFMNIST_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-
     def start():
-        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+        # Each fit on a fold's training half, as in the search.
+        return start_worker(one_fit_seconds, {"SKFMNIST_NUM_THREADS": "1"},
+                            samples=samples // 2, epochs=epochs, batch_size=batch_size, toy=toy)
 
-    def seconds(process):
-        return float(process.communicate()[0].strip().splitlines()[-1])
-
-    alone = seconds(start())
+    alone = worker_result(start())
     pair = [start(), start()]
-    return alone, [seconds(process) for process in pair]
+    return alone, [worker_result(process) for process in pair]
 
 
 def main(argv=None):
-    global BATCH_SIZE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=6000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args(argv)
-    BATCH_SIZE = args.batch_size
     X_all, y_all = fetch_fashion_mnist(subset="train", return_X_y=True)
     X, y = X_all[:args.samples], y_all[:args.samples]
 
@@ -145,11 +127,11 @@ def main(argv=None):
         clients = {label: start_cluster(stack, n_workers) if n_workers else None
                    for label, n_workers in setups}
         for client in clients.values():  # start TensorFlow in this process and every worker
-            search_seconds(X[:600], y[:600], 1, client)
+            search_seconds(X[:600], y[:600], 1, args.batch_size, client)
         # Interleaved repeats: a slow minute on a shared host hits every setup alike.
         for _ in range(args.repeats):
             for label, client in clients.items():
-                seconds[label].append(search_seconds(X, y, args.epochs, client))
+                seconds[label].append(search_seconds(X, y, args.epochs, args.batch_size, client))
     a, b = setups[0][0], setups[1][0]
     rows = [{"setup": label, "seconds": statistics.median(runs),
              "runs": ", ".join(f"{s:.1f}" for s in runs),
@@ -157,13 +139,13 @@ def main(argv=None):
              "speed-up vs (b)": _median_ratio(seconds[b], runs)}
             for label, runs in seconds.items()]
     notes = [f"\nGrid: {GRID} x 2 folds = 8 fits of FashionCNN(conv_filters=(16, 32), "
-             f"epochs={args.epochs}, batch_size={BATCH_SIZE}) on {args.samples} images; "
+             f"epochs={args.epochs}, batch_size={args.batch_size}) on {args.samples} images; "
              f"search without refit; median of {args.repeats} runs.",
              "Speed-ups: median over repeats of the ratio of wall times within one repeat; "
              "the three setups run in turn within each repeat, each cluster started once.",
              f"(c) vs (b): {rows[2]['speed-up vs (b)']:.2f}x; (c) vs (a): "
              f"{rows[2]['speed-up vs (a)']:.2f}x."]
-    alone, pair = contention(args.samples, args.epochs)
+    alone, pair = contention(args.samples, args.epochs, args.batch_size)
     notes.append(f"One single-threaded fit alone: {alone:.2f} s; two at the same time: "
                  + ", ".join(f"{s:.2f} s" for s in pair)
                  + f" (each {statistics.mean(pair) / alone:.2f}x slower: shared caches/memory).")
@@ -172,8 +154,8 @@ def main(argv=None):
         notes.append("Peak RSS per worker, FashionMLP fit on all 60,000 images: "
                      + ", ".join(f"{m:.0f} MiB" for m in memory) + ".")
     print(write_results(
-        f"scaling_batch{BATCH_SIZE}",
-        f"Grid search: sequential vs Dask LocalCluster (batch size {BATCH_SIZE})",
+        f"scaling_batch{args.batch_size}",
+        f"Grid search: sequential vs Dask LocalCluster (batch size {args.batch_size})",
         [("setup", "setup"), ("seconds", "wall s (median)"), ("runs", "runs (s)"),
          ("speed-up vs (a)", "vs (a)"), ("speed-up vs (b)", "vs (b)")],
         rows, notes))

@@ -17,28 +17,39 @@ prediction cost does not depend on how well it was trained.
 """
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
 import tempfile
-import textwrap
 import time
 
-from benchmarks._common import RESULTS, write_results
+from benchmarks._common import RESULTS, call_worker, peak_rss_mib, write_results
 
-MEMORY_RUN = """
-    import json, resource, sys
+# (tta, how the rows name it): the default first.
+TTA_LABELS = [("flip_shift", "default (flip + shift TTA: ten views)"),
+              ("flip", "tta='flip' (two views)"), (None, "tta=None (one pass)")]
+
+
+def one_image_case(label):
+    return f"1 image, predict_proba, {label}"
+
+
+def batch_case(label):
+    return f"10,000 images, predict_proba, {label}"
+
+
+def memory_growth(path, rows):
+    """Growth of this process's peak resident memory over one ``predict_proba`` of ``rows``
+    random images by the pipeline saved at ``path``, against the size of the input as float32
+    (MiB); the child-process entry point of :func:`main`, so that the peak is this call's."""
     import numpy as np
+
     import skfmnist
-    clf = skfmnist.load(sys.argv[1])
-    X = np.random.default_rng(0).integers(0, 256, size=(int(sys.argv[2]), 784), dtype=np.uint8)
+
+    clf = skfmnist.load(path)
+    X = np.random.default_rng(0).integers(0, 256, size=(rows, 784), dtype=np.uint8)
     clf.predict_proba(X[:10])  # TensorFlow started, the function traced: the baseline
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_mib()
     clf.predict_proba(X)
-    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    print(json.dumps({"grown_mib": grown / 1024, "float32_input_mib": X.size * 4 / 2**20}))
-"""
+    return {"grown_mib": peak_rss_mib() - before, "float32_input_mib": X.size * 4 / 2**20}
 
 
 def _median_ms(function, repeats):
@@ -81,13 +92,12 @@ def main(argv=None):
     network, scaled = clf[-1].model_, clf[0].transform(X)
     one, one_scaled = X[:1], scaled[:1]
     rows = []
-    for tta, label in [("flip_shift", "default (flip + shift TTA: ten views)"),
-                       ("flip", "tta='flip' (two views)"), (None, "tta=None (one pass)")]:
+    for tta, label in TTA_LABELS:
         clf.set_params(fashioncnn__tta=tta)  # a prediction-time parameter: same network
-        rows.append({"case": f"1 image, predict_proba, {label}",
+        rows.append({"case": one_image_case(label),
                      "ms": _median_ms(lambda: clf.predict_proba(one), args.repeats)})
         seconds = _seconds(lambda: clf.predict_proba(X))
-        rows.append({"case": f"10,000 images, predict_proba, {label}", "ms": 1000 * seconds,
+        rows.append({"case": batch_case(label), "ms": 1000 * seconds,
                      "images_per_s": len(X) / seconds})
     rows.append({"case": "1 image, keras Model.predict (before; one pass)", "ms": _median_ms(
         lambda: network.predict(one_scaled, verbose=0), args.repeats)})
@@ -100,9 +110,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         path = f"{folder}/model.skfmnist"
         skfmnist.save(clf, path)
-        memory = json.loads(subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(MEMORY_RUN), path, str(args.rows)],
-            capture_output=True, text=True, check=True).stdout)
+        memory = call_worker(memory_growth, path=path, rows=args.rows)
     rows.append({"case": f"{args.rows:,} images, predict_proba: peak memory added (MiB)",
                  "peak_mib": memory["grown_mib"],
                  "input_ratio": memory["grown_mib"] / memory["float32_input_mib"]})
