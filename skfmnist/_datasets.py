@@ -392,7 +392,9 @@ def fetch_fashion_mnist(subset="train", *, data_home=None, download_if_missing=T
     data_home : str or path-like, default=None
         Where to cache and download the data; defaults to scikit-learn's
         :func:`~sklearn.datasets.get_data_home` (``~/scikit_learn_data`` or
-        ``$SCIKIT_LEARN_DATA``). Files are kept in ``<data_home>/fashion-mnist/``.
+        ``$SCIKIT_LEARN_DATA``). Files are kept in ``<data_home>/fashion-mnist/``, created
+        only when something is written there: a data_home that is a file or read-only still
+        finds the other copies, without the cache.
     download_if_missing : bool, default=True
         If no copy is found, download the official files into ``data_home``. If False, raise
         :class:`DatasetError` instead.
