@@ -7,17 +7,16 @@ Debian's re-compressed copies both pass) and its IDX header is parsed strictly. 
 are cached as ``.npy`` files in ``data_home`` so that later calls take milliseconds.
 """
 
-import gzip
 import hashlib
+import http.client
+import os
 import sys
-import warnings
-import urllib.error
 import urllib.request
+import warnings
 import zlib
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import get_data_home
 from sklearn.utils import Bunch
 
 from ._fileutils import atomic_write
@@ -43,6 +42,14 @@ CHECKSUMS = {
     "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+#: Bytes of the decompressed content (the IDX header, then one byte per pixel or label). A gzip
+#: stream is refused the moment it inflates past this, so a gzip bomb costs no memory.
+CONTENT_SIZES = {
+    "train-images-idx3-ubyte.gz": 47_040_016,
+    "train-labels-idx1-ubyte.gz": 60_008,
+    "t10k-images-idx3-ubyte.gz": 7_840_016,
+    "t10k-labels-idx1-ubyte.gz": 10_008,
 }
 _SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60000),
@@ -85,7 +92,12 @@ class DatasetError(OSError):
 
 
 def _default_data_home(data_home):
-    return Path(get_data_home(data_home)).expanduser()
+    """scikit-learn's data_home rule, without its ``makedirs``: a data_home that is a file or on
+    a read-only disk must not stop the search of the other places (creating it is left to the
+    writes that need it)."""
+    if data_home is None:
+        data_home = os.environ.get("SCIKIT_LEARN_DATA", os.path.join("~", "scikit_learn_data"))
+    return Path(data_home).expanduser()
 
 
 def candidate_dirs(data_home=None):
@@ -109,15 +121,69 @@ def find_fashion_mnist(data_home=None, subset="all"):
     return None
 
 
-def _read_gzip(path):
-    try:
-        with gzip.open(path, "rb") as stream:
-            return stream.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DatasetError(
-            f"{path} is not a readable gzip file ({exc}). It is truncated or corrupt: "
-            f"delete it and call fetch_fashion_mnist() again to fetch a fresh copy."
-        ) from None
+_CHUNK = 1 << 16
+_GZIP = 16 + zlib.MAX_WBITS  # zlib's code for gzip framing
+_LOCAL_REMEDY = "delete it and call fetch_fashion_mnist() again to fetch a fresh copy"
+_MIRROR_REMEDY = "nothing was kept from this mirror"
+
+
+class _VerifiedInflater:
+    """Inflates the gzip stream of one release file as its pieces arrive, hashing the content,
+    and refuses it as soon as it grows past the file's known size: memory and time stay bounded
+    whatever the stream holds. ``keep`` keeps the content (to parse it) instead of only checking.
+    """
+
+    def __init__(self, name, source, remedy, keep):
+        self.name, self.source, self.remedy = name, source, remedy
+        self._inflater = zlib.decompressobj(_GZIP)
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._content = bytearray() if keep else None
+
+    def feed(self, data):
+        while True:
+            try:
+                piece = self._inflater.decompress(data, _CHUNK)
+            except zlib.error as exc:
+                raise self.unreadable(exc) from None
+            self._take(piece)
+            data = self._inflater.unconsumed_tail
+            if self._inflater.eof and self._inflater.unused_data:  # gzip allows several members
+                data = self._inflater.unused_data
+                self._inflater = zlib.decompressobj(_GZIP)
+            elif not data and len(piece) < _CHUNK:  # a full piece may leave output pending
+                return
+
+    def _take(self, piece):
+        self._size += len(piece)
+        if self._size > CONTENT_SIZES[self.name]:
+            raise DatasetError(
+                f"{self.source} inflates to more than the {CONTENT_SIZES[self.name]:,} bytes of "
+                f"Fashion-MNIST's {self.name} (a gzip bomb, or another dataset); reading stopped "
+                f"there: {self.remedy}."
+            )
+        self._digest.update(piece)
+        if self._content is not None:
+            self._content += piece
+
+    def unreadable(self, exc):
+        return DatasetError(f"{self.source} is not a readable gzip file ({exc}). It is truncated "
+                            f"or corrupt: {self.remedy}.")
+
+    def finish(self):
+        """The content (None unless kept), once the stream has ended and its SHA-256 is the
+        release's."""
+        if not self._inflater.eof:
+            raise self.unreadable("the stream ends early")
+        digest = self._digest.hexdigest()
+        if digest != CHECKSUMS[self.name]:
+            raise DatasetError(
+                f"{self.source} does not have the content of the Fashion-MNIST release (SHA-256 "
+                f"of the decompressed data is {digest[:16]}..., expected "
+                f"{CHECKSUMS[self.name][:16]}...). It is corrupt or another dataset (e.g. MNIST "
+                f"digits): {self.remedy}."
+            )
+        return self._content
 
 
 def _parse_idx(raw, path, kind, n_expected):
@@ -145,16 +211,16 @@ def _parse_idx(raw, path, kind, n_expected):
 
 
 def _load_verified(path, kind, n_expected):
-    raw = _read_gzip(path)
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != CHECKSUMS[path.name]:
-        raise DatasetError(
-            f"{path} does not have the content of the Fashion-MNIST release (SHA-256 of the "
-            f"decompressed data is {digest[:16]}..., expected {CHECKSUMS[path.name][:16]}...). "
-            f"It is corrupt or another dataset (e.g. MNIST digits): delete or replace it, then "
-            f"call fetch_fashion_mnist() again."
-        )
-    return _parse_idx(raw, path, kind, n_expected)
+    inflater = _VerifiedInflater(path.name, path, _LOCAL_REMEDY, keep=True)
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                inflater.feed(chunk)
+    except DatasetError:
+        raise
+    except OSError as exc:
+        raise inflater.unreadable(exc.strerror or exc) from None
+    return _parse_idx(inflater.finish(), path, kind, n_expected)
 
 
 def _cache_path(data_home, name):
@@ -168,13 +234,9 @@ def _read_cached(cache, name, n_expected, kind):
     the release's, so a damaged or edited cache is never returned as data; it is rebuilt
     from the verified files, with a warning.
     """
-    try:
-        array = np.load(cache, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        array = None
     shape = (n_expected, 28, 28) if kind == "images" else (n_expected,)
-    if (array is not None and array.dtype == np.uint8 and array.shape == shape
-            and _idx_digest(array, kind) == CHECKSUMS[name]):
+    array = _load_npy(cache, shape)
+    if array is not None and _idx_digest(array, kind) == CHECKSUMS[name]:
         return array
     warnings.warn(
         f"The cached array {cache} does not match the verified Fashion-MNIST content (damaged "
@@ -183,6 +245,21 @@ def _read_cached(cache, name, n_expected, kind):
         stacklevel=4,
     )
     return None
+
+
+def _load_npy(cache, shape):
+    """The uint8 array of ``shape`` in ``cache``, or None if the file holds anything else.
+
+    The file is memory-mapped first, so that only its header is read until the shape is known
+    to be the expected one: a header that claims a terabyte costs nothing.
+    """
+    try:
+        mapped = np.load(cache, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if mapped.dtype != np.uint8 or mapped.shape != shape:
+        return None
+    return np.array(mapped)
 
 
 def _idx_digest(array, kind):
@@ -231,27 +308,47 @@ def _progress(done, total, name, stream):
     stream.flush()
 
 
+def _max_download_size(name):
+    """The most bytes a gzip of ``name`` can take: its content stored uncompressed, plus
+    deflate's 5 bytes per 64 KiB block and the gzip header and trailer."""
+    return CONTENT_SIZES[name] + CONTENT_SIZES[name] // 1000 + 4096
+
+
 def _download_file(url, target, stream=None, timeout=30):
-    """Download ``url`` to ``target`` atomically, printing progress to ``stream`` (stderr)."""
+    """Download ``url`` to ``target`` atomically, printing progress to ``stream`` (stderr).
+
+    The mirrors are not trusted (the first is plain HTTP): the gzip is inflated and hashed while
+    it streams, so that a bomb, an endless or an altered response is refused part-way, with
+    bounded memory and disk, and never lands under the final name.
+    """
     stream = stream or sys.stderr
+    limit = _max_download_size(target.name)
+    inflater = _VerifiedInflater(target.name, url, _MIRROR_REMEDY, keep=False)
 
     def write(out):
         with urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)
             done = 0
-            while chunk := response.read(1 << 16):
-                out.write(chunk)
-                done += len(chunk)
-                _progress(done, total, target.name, stream)
-        stream.write("\n")
+            try:
+                while chunk := response.read(_CHUNK):
+                    done += len(chunk)
+                    if max(done, total) > limit:
+                        raise DatasetError(
+                            f"{url} sends more than {limit:,} bytes, more than any gzip of "
+                            f"{target.name} takes: {_MIRROR_REMEDY}.")
+                    inflater.feed(chunk)
+                    out.write(chunk)
+                    _progress(done, total, target.name, stream)
+            finally:
+                stream.write("\n")
+        inflater.finish()
 
     atomic_write(target, write)
 
 
 def _download_split(folder, split):
     """Download and verify each missing file of ``split``, trying each mirror in turn."""
-    image_name, label_name, n_samples = _SPLIT_FILES[split]
-    for name, kind in ((image_name, "images"), (label_name, "labels")):
+    for name in _SPLIT_FILES[split][:2]:
         target = folder / name
         if target.is_file():
             continue
@@ -259,12 +356,8 @@ def _download_split(folder, split):
         for mirror in MIRRORS:
             try:
                 _download_file(mirror + name, target)
-                _load_verified(target, kind, n_samples)
                 break
-            except DatasetError as exc:
-                target.unlink(missing_ok=True)
-                errors.append(f"{mirror}: {exc}")
-            except (OSError, urllib.error.URLError) as exc:
+            except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
                 errors.append(f"{mirror}: {exc}")
         else:
             raise DatasetError(f"Could not download {name}:\n  " + "\n  ".join(errors))
@@ -299,7 +392,9 @@ def fetch_fashion_mnist(subset="train", *, data_home=None, download_if_missing=T
     data_home : str or path-like, default=None
         Where to cache and download the data; defaults to scikit-learn's
         :func:`~sklearn.datasets.get_data_home` (``~/scikit_learn_data`` or
-        ``$SCIKIT_LEARN_DATA``). Files are kept in ``<data_home>/fashion-mnist/``.
+        ``$SCIKIT_LEARN_DATA``). Files are kept in ``<data_home>/fashion-mnist/``, created
+        only when something is written there: a data_home that is a file or read-only still
+        finds the other copies, without the cache.
     download_if_missing : bool, default=True
         If no copy is found, download the official files into ``data_home``. If False, raise
         :class:`DatasetError` instead.
@@ -358,9 +453,23 @@ def _locate(data_home, split, download_if_missing):
         return folder
     if not download_if_missing:
         raise DatasetError(_not_found_message(data_home, split))
-    folder = candidate_dirs(data_home)[0]
+    folder = _download_folder(data_home, split)
     try:
         _download_split(folder, split)
     except DatasetError as exc:
         raise DatasetError(f"{_not_found_message(data_home, split)}\n\n{exc}") from None
+    return folder
+
+
+def _download_folder(data_home, split):
+    """``<data_home>/fashion-mnist``, created; a DatasetError with the fix if it cannot be."""
+    folder = candidate_dirs(data_home)[0]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(
+            f"{_not_found_message(data_home, split)}\n\nNor can it be downloaded into {folder} "
+            f"({exc.strerror or exc}): pass data_home= (or set SCIKIT_LEARN_DATA to) a writable "
+            "folder."
+        ) from None
     return folder

@@ -5,6 +5,7 @@ Only argparse is imported until a command runs, so ``skfmnist --help`` answers a
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -71,9 +72,9 @@ def _make_estimator(model, preset, params):
         raise CommandError(str(exc).splitlines()[0]) from None
 
 
-def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False):
+def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False, n_train=None):
     """metrics.json, classification_report.txt and the PNG plots (and report.html), from one
-    prediction of the test set."""
+    prediction of the test set's probabilities."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -81,13 +82,18 @@ def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False):
     from sklearn.metrics import classification_report
 
     from skfmnist import CLASS_NAMES, plotting
+    from skfmnist._calibration_metrics import expected_calibration_error
 
-    y_pred = clf.predict(X_test)
+    proba = clf.predict_proba(X_test)
+    y_pred = clf.classes_[proba.argmax(axis=1)]
     scores = classification_report(y_test, y_pred, target_names=CLASS_NAMES, digits=4,
                                    output_dict=True)
     metrics = {
         "accuracy": scores["accuracy"],
+        "expected_calibration_error": expected_calibration_error(y_test, proba,
+                                                                 classes=clf.classes_),
         "n_test": len(y_test),
+        "n_train": n_train,
         "fit_seconds": fit_seconds,
         "per_class": {name: scores[name] for name in CLASS_NAMES},
     }
@@ -98,6 +104,8 @@ def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False):
         "confusion_matrix.png": plotting.plot_confusion_matrix(
             None, None, y_test, y_pred=y_pred).figure_,
         "predictions.png": plotting.plot_predictions(clf, X_test, y_test),
+        "reliability_diagram.png": plotting.plot_reliability_diagram(y_test, proba,
+                                                                     classes=clf.classes_),
     }
     if hasattr(clf[-1], "history_"):
         figures["history.png"] = plotting.plot_history(clf)
@@ -107,10 +115,10 @@ def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False):
     if report:
         from skfmnist._report import write_report
 
-        write_report(out / "report.html", metrics, text, [out / name for name in figures])
+        write_report(out / "report.html", metrics, text, [out / name for name in figures], clf)
     print(text)
     fit = f"fit: {fit_seconds:.0f} s; " if fit_seconds is not None else ""
-    print(f"{fit}test accuracy: {metrics['accuracy']:.4f}; files written to {out}/")
+    print(f"{fit}test accuracy: {metrics['accuracy']:.4f}; files written to {_shown(out)}/")
     return metrics
 
 
@@ -128,6 +136,21 @@ def _report_text(scores, class_names):
         lines.append(row.format(name, values["precision"], values["recall"],
                                 values["f1-score"], int(values["support"]), w=width))
     return "\n".join(lines) + "\n"
+
+
+def _shown(text, stream=None):
+    """Text with file names in it, as the encoding of ``stream`` (stdout) can carry it: bytes
+    of a name that are not text there (a Latin-1 name under UTF-8) become ``\\xNN`` escapes
+    instead of failing the command."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    return os.fsencode(text).decode(encoding, "backslashreplace")
+
+
+def _keras_verbosity():
+    """Keras's progress bar on a terminal, one line per epoch elsewhere (a pipe, a file, CI):
+    Keras redraws its bar with backspaces and colour codes wherever the ``posix`` module is
+    loaded, which makes a log file unreadable."""
+    return 1 if sys.stdout.isatty() else 2
 
 
 def _writable_folder(path, option):
@@ -155,7 +178,7 @@ def cmd_train(args):
         params["epochs"] = args.epochs
     params.setdefault("random_state", args.seed)
     estimator = _make_estimator(args.model, args.preset, params)
-    estimator.set_params(verbose=1)
+    estimator.set_params(verbose=_keras_verbosity())
     out = _writable_folder(args.out, "--out")
     X_train, y_train = _load_split("train", args.subset)
     X_test, y_test = _load_split("test")
@@ -166,7 +189,7 @@ def cmd_train(args):
     fit_seconds = time.perf_counter() - start
     estimator.set_params(verbose=0)
     save(clf, out / MODEL_FILE)
-    _write_evaluation(clf, X_test, y_test, out, fit_seconds, args.report)
+    _write_evaluation(clf, X_test, y_test, out, fit_seconds, args.report, n_train=len(X_train))
 
 
 def _load_model(path):
@@ -180,16 +203,29 @@ def _load_model(path):
     return load(path)
 
 
+def _recorded_training_size(model_folder):
+    """The number of training images that the ``train`` run wrote into the model's folder
+    (its metrics.json), or None."""
+    try:
+        recorded = json.loads((model_folder / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return None
+    n_train = recorded.get("n_train") if isinstance(recorded, dict) else None
+    return n_train if isinstance(n_train, int) else None
+
+
 def cmd_evaluate(args):
     from sklearn.pipeline import Pipeline, make_pipeline
 
     model = Path(args.model)
-    out = _writable_folder(args.out or (model if model.is_dir() else model.parent), "--out")
+    model_folder = model if model.is_dir() else model.parent
+    out = _writable_folder(args.out or model_folder, "--out")
     clf = _load_model(args.model)
     if not isinstance(clf, Pipeline):
         clf = make_pipeline(clf)
+    n_train = _recorded_training_size(model_folder)  # before metrics.json is rewritten
     X_test, y_test = _load_split("test")
-    _write_evaluation(clf, X_test, y_test, out, report=args.report)
+    _write_evaluation(clf, X_test, y_test, out, report=args.report, n_train=n_train)
 
 
 def cmd_predict(args):
@@ -199,12 +235,12 @@ def cmd_predict(args):
     clf = _load_model(args.model)
     images, names, notes = read_images(args.images)
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {_shown(note, sys.stderr)}", file=sys.stderr)
     probabilities = clf.predict_proba(images)
     classes = label_names(clf.classes_)
     for name, row in zip(names, probabilities):
         best = int(row.argmax())
-        print(f"{name}: {classes[best]} ({row[best]:.1%})")
+        print(f"{_shown(name)}: {classes[best]} ({row[best]:.1%})")
 
 
 def cmd_export(args):
@@ -360,15 +396,69 @@ def _start_tensorflow_quietly():
         import_tensorflow().constant(0.0).numpy()  # the first op prints the rest
 
 
+class _OutputError(OSError):
+    """Standard output could not be written (a full disk, a closed pipe)."""
+
+
+class _StandardOutput:
+    """``sys.stdout`` while a command runs (Keras's progress bar included): its write errors
+    become ``_OutputError``, told apart from the command's own file errors."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _checked(self, method, *args):
+        try:
+            return method(*args)
+        except OSError as exc:
+            raise _OutputError(exc.errno, exc.strerror) from None
+
+    def write(self, text):
+        return self._checked(self._stream.write, text)
+
+    def flush(self):
+        return self._checked(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _standard_output_checked():
+    stream = sys.stdout
+    sys.stdout = _StandardOutput(stream)
+    try:
+        yield
+        sys.stdout.flush()
+    finally:
+        sys.stdout = stream
+
+
+def _report_write_error(exc):
+    """Exit status 1 for output that could not be written (``> /dev/full``, a closed pipe), as
+    other tools do. Standard output is pointed at /dev/null, so that Python's own flush at exit
+    does not fail again with an "Exception ignored" report and status 120."""
+    if exc.errno != errno.EPIPE:  # a reader that stopped early (`| head`) is no error to show
+        print(f"skfmnist: error: write error: {exc.strerror or exc}", file=sys.stderr)
+    with contextlib.suppress(OSError, ValueError):  # a stand-in stdout has no descriptor
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 1
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         if not args.verbose:
             _start_tensorflow_quietly()
-        args.func(args)
+        with _standard_output_checked():
+            args.func(args)
     except KeyboardInterrupt:
         print("skfmnist: interrupted", file=sys.stderr)
         return 130
+    except _OutputError as exc:
+        return _report_write_error(exc)
     except Exception as exc:  # noqa: BLE001  (a command line reports every failure as one line)
         if args.verbose:
             raise

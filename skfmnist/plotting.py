@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.pipeline import Pipeline
 
+from ._calibration_metrics import calibration_bins, expected_calibration_error
 from ._datasets import label_names
 from ._images import images_from_rows
 
@@ -18,6 +19,7 @@ __all__ = [
     "plot_learning_rate_finder",
     "plot_predictions",
     "plot_probabilities",
+    "plot_reliability_diagram",
     "plot_samples",
 ]
 
@@ -331,4 +333,48 @@ def plot_learning_rate_finder(finder, *, ax=None):
     ax.set_ylabel("training loss (smoothed)")
     ax.legend()
     ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_reliability_diagram(y_true, proba, *, n_bins=15, classes=None, ax=None):
+    """Reliability diagram: accuracy against top-1 confidence in equal-width bins, with the
+    expected calibration error (ECE) in the title.
+
+    A calibrated model's bars follow the diagonal; bars below it mean over-confidence. The ECE
+    is the gap between each bin's accuracy and mean confidence, weighted by the samples in it.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities from ``predict_proba``.
+    n_bins : int, default=15
+        Bins of equal width on [0, 1].
+    classes : array-like of shape (n_classes,), default=None
+        The label of each column of ``proba`` (the estimator's ``classes_``); None means the
+        integer labels 0 to n_classes - 1.
+    ax : Axes, default=None
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    bins = calibration_bins(y_true, proba, n_bins=n_bins, classes=classes)
+    ece = expected_calibration_error(y_true, proba, n_bins=n_bins, classes=classes)
+    fig, ax = _new_axes(ax, (5, 5))
+    filled = bins.count > 0
+    width = 1.0 / n_bins
+    ax.bar(bins.edges[:-1][filled], bins.accuracy[filled], width=width, align="edge",
+           color="tab:blue", edgecolor="white", label="accuracy")
+    ax.plot(bins.confidence[filled], bins.confidence[filled], "o", color=_WRONG, markersize=4,
+            label="mean confidence")
+    ax.plot([0, 1], [0, 1], "--", color="gray", label="perfect calibration")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("top-1 confidence")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"ECE = {ece:.4f} ({n_bins} bins, {int(bins.count.sum()):,} samples)")
+    ax.legend(loc="upper left")
     return fig

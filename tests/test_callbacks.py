@@ -9,6 +9,8 @@ import textwrap
 import numpy as np
 import pytest
 
+from ._tmpfs import mounted_tmpfs
+
 # A real full disk: a 64 KiB tmpfs (needs root and mount; skipped elsewhere). The checkpoint of
 # a network larger than that fails to write on the second improvement or the first.
 FULL_DISK_RUN = """
@@ -30,14 +32,8 @@ FULL_DISK_RUN = """
 
 @pytest.fixture
 def tiny_tmpfs(tmp_path):
-    folder = tmp_path / "full"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
-                             capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
-    yield folder
-    subprocess.run(["umount", str(folder)], check=True)
+    with mounted_tmpfs(tmp_path / "full", "size=64k") as folder:
+        yield folder
 
 
 def _run(code):

@@ -1,5 +1,7 @@
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 
@@ -10,7 +12,10 @@ from PIL import Image
 from skfmnist.cli import main
 
 TRAINING_FILES = {"model.skfmnist", "metrics.json", "classification_report.txt", "history.png",
-                  "confusion_matrix.png", "predictions.png", "report.html"}
+                  "confusion_matrix.png", "predictions.png", "reliability_diagram.png",
+                  "report.html"}
+# What would make a page load or link to something elsewhere.
+EXTERNAL = re.compile(r"""(src|href)\s*=\s*["']?\s*https?:|url\(\s*["']?https?:|@import|<link""")
 
 
 @pytest.mark.parametrize("command", [[], ["train"], ["evaluate"], ["predict"], ["search"],
@@ -43,8 +48,9 @@ def test_train_writes_model_metrics_report_and_plots(trained):
                                                                                 "f1-score"}
     assert "Ankle boot" in (trained / "classification_report.txt").read_text()
     page = (trained / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 3 and f"{metrics['accuracy']:.4f}" in page
-    assert "src=\"http" not in page  # self-contained
+    assert page.count("data:image/png;base64,") == 4 and f"{metrics['accuracy']:.4f}" in page
+    assert "5,000 images" in page and metrics["n_train"] == 5000
+    assert not EXTERNAL.search(page)  # self-contained
 
 
 def test_evaluate_reproduces_the_training_metrics(trained, tmp_path, capsys):
@@ -52,8 +58,9 @@ def test_evaluate_reproduces_the_training_metrics(trained, tmp_path, capsys):
                  "--report"]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["accuracy"] == json.loads((trained / "metrics.json").read_text())["accuracy"]
-    assert {"report.html", "confusion_matrix.png", "predictions.png"} <= {
-        p.name for p in tmp_path.iterdir()}
+    assert {"report.html", "confusion_matrix.png", "predictions.png",
+            "reliability_diagram.png"} <= {p.name for p in tmp_path.iterdir()}
+    assert "5,000 images" in (tmp_path / "report.html").read_text()  # from the train run
     assert "test accuracy" in capsys.readouterr().out
 
 
@@ -154,3 +161,126 @@ def test_info(capsys):
     assert main(["info"]) == 0
     output = capsys.readouterr().out
     assert "tensorflow:" in output and "dataset:" in output and "GPU:" in output
+
+
+@pytest.fixture(scope="module")
+def toy_model(tmp_path_factory):
+    """A tiny pipeline really trained on random images of the 10 classes, saved; with its data."""
+    from sklearn.pipeline import make_pipeline
+
+    from skfmnist import FashionMLP, ImagePreprocessor, save
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(200, 784)).astype(np.uint8)
+    y = np.arange(200) % 10
+    clf = make_pipeline(ImagePreprocessor(),
+                        FashionMLP(hidden_layer_sizes=(8,), epochs=2, random_state=0)).fit(X, y)
+    path = tmp_path_factory.mktemp("toy") / "model.skfmnist"
+    save(clf, path)
+    return path, clf, X, y
+
+
+def test_report_says_what_produced_it(toy_model, tmp_path):
+    from skfmnist._report import cpu_model
+    from skfmnist.cli import _write_evaluation
+
+    _, clf, X, y = toy_model
+    metrics = _write_evaluation(clf, X, y, tmp_path, fit_seconds=1.0, report=True, n_train=200)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert metrics["n_train"] == 200 and 0 <= metrics["expected_calibration_error"] <= 1
+    page = (tmp_path / "report.html").read_text()
+    import keras
+    import sklearn
+    import tensorflow
+
+    import skfmnist
+
+    for fact in ("200 images", cpu_model(), f"tensorflow {tensorflow.__version__}",
+                 f"keras {keras.__version__}", f"scikit-learn {sklearn.__version__}",
+                 f"numpy {np.__version__}", f"skfmnist {skfmnist.__version__}",
+                 "ImagePreprocessor → FashionMLP", "Written",
+                 "<td>fashionmlp__hidden_layer_sizes</td><td>(8,)</td>",
+                 "<td>imagepreprocessor__scaling</td><td>&#x27;minmax&#x27;</td>",
+                 f"{metrics['expected_calibration_error']:.4f}"):
+        assert fact in page, fact
+    assert 'class="sk-container"' in page  # scikit-learn's own diagram of the pipeline
+    assert page.count("data:image/png;base64,") == 4  # with the reliability diagram
+    assert not EXTERNAL.search(page)  # self-contained, offline: no link leads elsewhere
+
+
+def test_predict_prints_file_names_that_are_not_utf8(toy_model, tmp_path, capsys):
+    path, _, X, _ = toy_model
+    name = os.fsdecode(b"boot-\xff.png")  # a Latin-1 name: not UTF-8, as stdout here is
+    Image.fromarray(X[0].reshape(28, 28)).save(tmp_path / name)
+    (tmp_path / "shirt.png").write_bytes((tmp_path / name).read_bytes())
+    assert main(["predict", str(path), str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ")[0] for line in lines] == [str(tmp_path / "boot-\\xff.png"),
+                                                       str(tmp_path / "shirt.png")]
+
+
+def test_info_with_data_home_a_file(monkeypatch, tmp_path, capsys):
+    from skfmnist import _datasets as datasets
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(a_file))
+    monkeypatch.setattr(datasets, "KERAS_CACHE_DIR", tmp_path / "keras")
+    monkeypatch.setattr(datasets, "DEBIAN_DIR", tmp_path / "debian")
+    datasets.DEBIAN_DIR.mkdir()
+    for name in datasets.CHECKSUMS:  # info only looks for the files
+        (datasets.DEBIAN_DIR / name).write_bytes(b"")
+    assert main(["info"]) == 0
+    assert f"dataset: {datasets.DEBIAN_DIR}" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_output_to_a_full_device_is_one_write_error_and_status_1():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "skfmnist.cli", "info"], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=300)
+    assert (result.returncode, result.stderr) == (
+        1, "skfmnist: error: write error: No space left on device\n")
+
+
+TINY_TRAINING = ["train", "--model", "mlp", "--subset", "300", "--epochs", "2",
+                 "--param", "hidden_layer_sizes=[8]"]
+
+
+def _train_with_stdout(stdout, out):
+    """Run ``skfmnist train`` with ``stdout`` (a pipe or a pty), its stderr in a file."""
+    with open(out.with_suffix(".err"), "w+") as err:
+        process = subprocess.Popen([sys.executable, "-m", "skfmnist.cli", *TINY_TRAINING,
+                                    "--out", str(out)], stdout=stdout, stderr=err)
+        return process, err
+
+
+@pytest.mark.slow
+def test_training_prints_one_line_per_epoch_to_a_pipe(tmp_path):
+    process, err = _train_with_stdout(subprocess.PIPE, tmp_path / "run")
+    output = process.communicate(timeout=300)[0].decode()
+    assert process.returncode == 0, err.seek(0) or err.read()[-2000:]
+    assert "Epoch 1/2" in output and "Epoch 2/2" in output
+    assert len(re.findall(r"^\d+/\d+ - .*loss: ", output, re.MULTILINE)) == 2
+    assert "\x1b[" not in output and "\b" not in output and "━" not in output
+
+
+@pytest.mark.slow
+def test_training_draws_the_progress_bar_on_a_terminal(tmp_path):
+    controller, terminal = pty.openpty()
+    process, err = _train_with_stdout(terminal, tmp_path / "run")
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 1 << 16)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    assert process.wait(timeout=300) == 0, err.seek(0) or err.read()[-2000:]
+    output = b"".join(chunks).decode(errors="replace")
+    assert "━" in output and "\x1b[" in output

@@ -1,7 +1,9 @@
 import gzip
 import http.server
+import json
 import shutil
 import threading
+import zlib
 from functools import partial
 from pathlib import Path
 
@@ -10,6 +12,9 @@ import pytest
 
 from skfmnist import CLASS_NAMES, DatasetError, _datasets as datasets, fetch_fashion_mnist
 from skfmnist._datasets import CHECKSUMS, find_fashion_mnist
+
+from ._subprocess import run_python
+from ._tmpfs import mounted_tmpfs
 
 # The official files, byte for byte, beside the project checkout (absent in a user's clone).
 OFFICIAL_FILES = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
@@ -69,13 +74,29 @@ def test_second_call_is_served_from_the_cache_quickly(isolated, source_dir):
     assert all(np.array_equal(a, b) for a, b in zip(first, second))
 
 
-@pytest.mark.parametrize("damage", ["roll", "flip_a_bit", "truncate"])
+def _gzip_bomb(path, n_mebibytes):
+    """A gzip of ``n_mebibytes`` MiB of zeros: about 1 KiB per MiB."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1 << 20)
+    with open(path, "wb") as stream:
+        for _ in range(n_mebibytes):
+            stream.write(compressor.compress(zeros))
+        stream.write(compressor.flush())
+    return path
+
+
+@pytest.mark.parametrize("damage", ["roll", "flip_a_bit", "truncate", "claims_a_terabyte"])
 def test_damaged_cache_is_never_returned_and_is_rebuilt(isolated, source_dir, damage):
     _copy_files(source_dir, isolated / "fashion-mnist")
     X, y = fetch_fashion_mnist(subset="test", data_home=isolated, return_X_y=True)
     cache = next((isolated / "fashion-mnist").glob("t10k-labels*.npy"))
     if damage == "truncate":
         cache.write_bytes(cache.read_bytes()[:-100])
+    elif damage == "claims_a_terabyte":  # used to raise MemoryError from np.load
+        with open(cache, "wb") as stream:
+            np.lib.format.write_array_header_1_0(
+                stream, {"descr": "|u1", "fortran_order": False, "shape": (1 << 40,)})
+            stream.write(bytes(100))
     else:
         labels = np.load(cache)
         labels = np.roll(labels, 1) if damage == "roll" else labels ^ (np.arange(10000) == 5)
@@ -97,6 +118,16 @@ def test_search_order_prefers_data_home_then_keras_then_debian(isolated, source_
 def test_data_home_honours_scikit_learn_data(monkeypatch, tmp_path, source_dir):
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "sk"))
     assert datasets.candidate_dirs()[0] == tmp_path / "sk" / "fashion-mnist"
+
+
+def test_local_gzip_bomb_is_refused_at_the_known_size(isolated):
+    folder = isolated / "fashion-mnist"
+    folder.mkdir(parents=True)
+    _gzip_bomb(folder / "t10k-images-idx3-ubyte.gz", 16)  # twice the real content's size
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"")
+    with pytest.raises(DatasetError, match=r"t10k-images-idx3-ubyte\.gz inflates to more than "
+                                           r"the 7,840,016 bytes.*delete it"):
+        fetch_fashion_mnist(subset="test", data_home=isolated)
 
 
 def test_truncated_file_is_refused_with_its_name(isolated, source_dir):
@@ -198,3 +229,83 @@ def test_corrupt_download_never_lands_under_the_final_name(isolated, monkeypatch
 def test_unknown_subset():
     with pytest.raises(ValueError, match="subset must be one of"):
         fetch_fashion_mnist(subset="validation")
+
+
+BOMB_DOWNLOAD = """
+    import json, resource
+    from pathlib import Path
+    from skfmnist import DatasetError, _datasets as datasets
+
+    tmp = Path({tmp!r})
+    datasets.KERAS_CACHE_DIR, datasets.DEBIAN_DIR = tmp / "keras", tmp / "debian"
+    datasets.MIRRORS = ({url!r},)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        datasets.fetch_fashion_mnist(subset="test", data_home=tmp / "home")
+        message = None
+    except DatasetError as exc:
+        message = str(exc)
+    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    print(json.dumps({{"growth_mib": growth / 1024, "message": message}}))
+"""
+
+
+def test_gzip_bomb_from_a_mirror_is_refused_while_streaming(tmp_path, file_server):
+    """A 256 KiB download that inflates to 256 MiB: refused with bounded memory (the whole
+    gzip used to be inflated, twice over, before the checksum)."""
+    served = tmp_path / "served"
+    served.mkdir()
+    _gzip_bomb(served / "t10k-images-idx3-ubyte.gz", 256)
+    output = run_python(BOMB_DOWNLOAD.format(tmp=str(tmp_path), url=file_server(served)))
+    result = json.loads(output.strip().splitlines()[-1])
+    assert "inflates to more than the 7,840,016 bytes" in result["message"]
+    assert "Could not download t10k-images-idx3-ubyte.gz" in result["message"]
+    assert result["growth_mib"] < 32
+    folder = tmp_path / "home" / "fashion-mnist"
+    assert list(folder.iterdir()) == []  # nothing kept, not even a .part file
+
+
+def test_content_sizes_are_those_of_the_idx_files():
+    for split in datasets._SPLIT_FILES.values():
+        image_name, label_name, n_samples = split
+        assert datasets.CONTENT_SIZES[image_name] == 16 + n_samples * 28 * 28
+        assert datasets.CONTENT_SIZES[label_name] == 8 + n_samples
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["data_home", "SCIKIT_LEARN_DATA"])
+def test_data_home_that_is_a_file_still_finds_the_other_copies(isolated, source_dir,
+                                                               monkeypatch, tmp_path, how):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    if how == "SCIKIT_LEARN_DATA":
+        monkeypatch.setenv("SCIKIT_LEARN_DATA", str(a_file))
+    data_home = a_file if how == "data_home" else None
+    with pytest.raises(DatasetError, match=rf"Nor can it be downloaded into {a_file}.*writable"):
+        fetch_fashion_mnist(subset="test", data_home=data_home)  # no copy anywhere yet
+    _copy_files(source_dir, datasets.DEBIAN_DIR)
+    X, y = fetch_fashion_mnist(subset="test", data_home=data_home, return_X_y=True)
+    assert X.shape == (10000, 784) and y[:3].tolist() == [9, 2, 1]
+    assert a_file.read_text() == ""
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A real read-only file system: an empty tmpfs mounted read-only (root only). chmod cannot
+    stand in for it: root writes through any mode."""
+    with mounted_tmpfs(tmp_path / "read-only", "ro,size=64k") as folder:
+        yield folder
+
+
+@pytest.mark.slow
+def test_read_only_data_home_that_does_not_exist_yet_only_costs_speed(isolated, source_dir,
+                                                                     read_only_folder):
+    _copy_files(source_dir, datasets.DEBIAN_DIR)
+    data_home = read_only_folder / "not-yet"
+    for _ in range(2):  # nothing can be cached: the second call verifies the files again
+        X, y = fetch_fashion_mnist(subset="test", data_home=data_home, return_X_y=True)
+        assert X.shape == (10000, 784) and y[:3].tolist() == [9, 2, 1]
+    assert list(read_only_folder.iterdir()) == []
+    shutil.rmtree(datasets.DEBIAN_DIR)
+    with pytest.raises(DatasetError, match="Read-only file system.*writable folder"):
+        fetch_fashion_mnist(subset="test", data_home=data_home)

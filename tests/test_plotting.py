@@ -128,3 +128,52 @@ def test_learning_rate_finder(small_split):
     assert not hasattr(pipe[-1], "model_")  # the estimator given is left untouched
     ax = finder.plot().axes[0]  # plotting.plot_learning_rate_finder
     assert ax.get_xscale() == "log" and len(ax.lines) == 2
+
+
+def _two_bin_predictions():
+    """40 samples at confidence 0.55 of which 22 right (calibrated), 60 at confidence 1.0 of which
+    45 right (25 points over-confident): ECE = 0.6 * 0.25 = 0.15."""
+    proba = np.vstack([np.tile([0.55, 0.45, 0.0], (40, 1)), np.tile([0.0, 0.0, 1.0], (60, 1))])
+    y = np.concatenate([[0] * 22 + [1] * 18, [2] * 45 + [0] * 15])
+    return y, proba
+
+
+def test_expected_calibration_error_on_known_bins():
+    from skfmnist._calibration_metrics import calibration_bins, expected_calibration_error
+
+    y, proba = _two_bin_predictions()
+    assert expected_calibration_error(y, proba) == pytest.approx(0.15)
+    bins = calibration_bins(y, proba, n_bins=10)
+    assert bins.count.tolist() == [0] * 5 + [40] + [0] * 3 + [60]
+    assert bins.accuracy[5] == pytest.approx(0.55) and bins.accuracy[9] == pytest.approx(0.75)
+    assert np.isnan(bins.accuracy[0]) and bins.edges.tolist() == pytest.approx(
+        np.linspace(0, 1, 11).tolist())
+    # The columns' labels say which prediction is right: here every prediction is.
+    labels = np.array(["shirt", "bag", "coat"])
+    assert expected_calibration_error(labels[proba.argmax(axis=1)], proba,
+                                      classes=labels) == pytest.approx(0.6 * 0.0 + 0.4 * 0.45)
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    (([0, 1], [0.5, 0.5]), {}, "proba must be a finite 2-D array"),
+    (([0, 1, 1], [[0.5, 0.5]] * 2), {}, "one label per row of proba"),
+    (([0, 1], [[0.5, 0.5]] * 2), {"n_bins": 0}, "n_bins must be a positive integer"),
+    ((["a", "b"], [[0.5, 0.5]] * 2), {}, "pass classes=estimator.classes_"),
+    (([0, 1], [[0.5, 0.5]] * 2), {"classes": [0, 1, 2]}, "must name the 2 columns"),
+])
+def test_expected_calibration_error_refuses_bad_input(args, kwargs, message):
+    from skfmnist._calibration_metrics import expected_calibration_error
+
+    with pytest.raises(ValueError, match=message):
+        expected_calibration_error(*args, **kwargs)
+
+
+def test_plot_reliability_diagram():
+    y, proba = _two_bin_predictions()
+    fig = plotting.plot_reliability_diagram(y, proba, n_bins=10)
+    ax = fig.axes[0]
+    assert ax.get_title() == "ECE = 0.1500 (10 bins, 100 samples)"
+    bars = ax.patches
+    assert [round(bar.get_x(), 6) for bar in bars] == [0.5, 0.9]  # the two filled bins
+    assert [bar.get_height() for bar in bars] == pytest.approx([0.55, 0.75])
+    assert ax.get_xlabel() == "top-1 confidence" and ax.get_ylabel() == "accuracy"
