@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test data install docs clean
+.PHONY: demo test test-fast data install docs clean
 
 demo: data
 	$(BIN)/skfmnist train --model cnn --out cnn-demo --report
@@ -18,6 +18,10 @@ demo: data
 test: data
 	SKFMNIST_NUM_THREADS=1 $(BIN)/python -m pytest tests skfmnist --doctest-modules -q \
 	  --durations=15 -n 2 --dist loadfile
+
+# The fast lane, before every commit: the logic tests on toy images, no dataset needed.
+test-fast: install
+	SKFMNIST_NUM_THREADS=1 $(BIN)/python -m pytest tests -m "not slow" -q -n 2 --dist loadfile
 
 install: $(VENV)/.installed
 

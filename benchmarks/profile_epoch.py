@@ -69,8 +69,8 @@ class KerasBatchNormCNN(FashionCNN):
     """FashionCNN with Keras's own BatchNormalization in place of skfmnist's fused layer: what
     the fused kernel saves."""
 
-    def _build_network(self, meta, seed):
-        return keras.models.clone_model(super()._build_network(meta, seed),
+    def _build_network(self, seed):
+        return keras.models.clone_model(super()._build_network(seed),
                                         clone_function=_keras_batch_norm)
 
 

@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _builders as builders
+from ._calibration import fit_temperature
 from ._callbacks import BestEpoch, StepSchedule
 from ._data import make_dataset, predict_in_chunks, validation_split
 from ._docstrings import TRAINING_DATA, Substitution
@@ -62,6 +63,7 @@ TRAINING_CONSTRAINTS = {
     "class_weight": [dict, StrOptions({"balanced"}), None],
     "checkpoint_dir": [str, Path, None],
     "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
+    "calibration": [StrOptions({"temperature"}), None],
 }
 # Parameters that steer how the network is trained or applied, not what network is built: a
 # warm-started fit may change them. Any other parameter changed before a warm start would be
@@ -69,8 +71,10 @@ TRAINING_CONSTRAINTS = {
 _RETRAINING_PARAMS = frozenset({
     "learning_rate", "lr_schedule", "lr_decay", "batch_size", "epochs", "validation_split",
     "early_stopping", "patience", "verbose", "warm_start", "callbacks", "class_weight",
-    "checkpoint_dir", "tta",
+    "checkpoint_dir", "tta", "calibration",
 })
+# Training rows held out to fit the calibration temperature when there is no validation split.
+CALIBRATION_SHARE = 0.05
 # Keras.Model.fit arguments a user may try to pass to fit, and the estimator parameter that
 # does their job (a fit argument would be lost by clone, grid search and save).
 _FIT_ARGUMENT_PARAMS = {
@@ -255,11 +259,13 @@ class FashionClassifierBase(KerasClassifierCompat):
         seed = self._seed + initial_epoch
         labels = builders.training_targets(self.model_, targets, self.n_classes_)
         arrays = (X, labels) if sample_weight is None else (X, labels, sample_weight)
-        train_index, validation_data = None, None
+        train_index, held_out, validation_data = None, None, None
+        if self.validation_split or self.calibration:
+            # The validation rows also calibrate; without them, a small share is held out.
+            train_index, held_out = validation_split(
+                targets, self.validation_split or CALIBRATION_SHARE, seed)
         if self.validation_split:
-            train_index, validation_index = validation_split(targets, self.validation_split,
-                                                             seed)
-            validation_data = self.get_iterator(arrays[:2], index=validation_index)
+            validation_data = self.get_iterator(arrays[:2], index=held_out)
         tracker = BestEpoch("val_loss" if self.validation_split else "loss",
                             patience=self.patience if self.early_stopping else None,
                             checkpoint_dir=self.checkpoint_dir)
@@ -286,6 +292,19 @@ class FashionClassifierBase(KerasClassifierCompat):
             self._refresh_batch_norm(batches)
         if self.early_stopping:
             tracker.restore(self.model_)
+        if self.calibration:
+            self.calibrate(X[held_out], targets[held_out])
+
+    def calibrate(self, X, targets):
+        """Fit ``temperatures_`` on held-out rows ``X`` with class indices ``targets``: for each
+        way the estimator can predict (each test-time augmentation), the temperature that
+        minimises the log-loss of its probabilities."""
+        self.temperatures_ = {}
+        for options in self._inference_variants():
+            network = builders.inference_model(self.model_, **options)
+            forward = _forward_function(network, self.n_features_in_)
+            proba = predict_in_chunks(lambda rows: forward(rows).numpy(), X, self.n_classes_)
+            self.temperatures_[str(options.get("tta"))] = fit_temperature(proba, targets)
 
     def _check_finite(self, records, X):
         """Raise, as MLPClassifier does, when training diverged: a network whose loss is not
@@ -294,7 +313,8 @@ class FashionClassifierBase(KerasClassifierCompat):
         outputs = self.model_(X[:self.batch_size], training=False)
         if np.isfinite(records.get("loss", [])).all() and np.isfinite(outputs).all():
             return
-        for name in ("model_", "classes_", "n_classes_", "history_", "_network_params"):
+        for name in ("model_", "classes_", "n_classes_", "history_", "temperatures_",
+                     "_network_params"):
             self.__dict__.pop(name, None)
         raise ValueError(
             f"{type(self).__name__}'s training diverged: its loss or its outputs became "
@@ -334,17 +354,35 @@ class FashionClassifierBase(KerasClassifierCompat):
 
     def inference_model(self):
         """The network as prediction (and :func:`skfmnist.export`) runs it: without
-        training-only layers, with test-time augmentation where set."""
+        training-only layers, with test-time augmentation where set, calibrated."""
         check_is_fitted(self)
-        return builders.inference_model(self.model_, **self._inference_options_dict())
+        return builders.inference_model(self.model_, **self._inference_options_dict(),
+                                        temperature=self._temperature())
 
     def _inference_options_dict(self):
         """Hook: what prediction adds to the trained network (the CNN's test-time
         augmentation); nothing here."""
         return {}
 
+    def _inference_variants(self):
+        """Hook: the options of every way the estimator can predict, which ``calibrate``
+        fits a temperature for (the CNN's test-time augmentations)."""
+        return [{}]
+
+    def _temperature(self):
+        """The calibration temperature for the current way of predicting; None uncalibrated."""
+        if self.calibration is None:
+            return None
+        if not hasattr(self, "temperatures_"):
+            raise ValueError(
+                f"calibration={self.calibration!r} was set after this {type(self).__name__} "
+                "was fitted without calibration: fit it again, or set calibration=None."
+            )
+        return self.temperatures_[str(self._inference_options_dict().get("tta"))]
+
     def _inference_options(self):
-        return tuple(sorted(self._inference_options_dict().items()))
+        return (*sorted(self._inference_options_dict().items()),
+                ("temperature", self._temperature()))
 
     def predict_proba(self, X):
         """Class probabilities of the images ``X``.

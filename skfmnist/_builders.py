@@ -15,6 +15,7 @@ import_tensorflow()
 import keras  # noqa: E402  (after the thread limit is applied)
 
 from .layers import FusedBatchNormalization, RandomErasing  # noqa: E402
+from ._calibration import apply_temperature  # noqa: E402
 
 __all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at",
            "inference_model", "training_targets"]
@@ -247,11 +248,12 @@ def learning_rate_at(schedule, base_rate, epoch, n_epochs, decay):
     raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {schedule!r}.")
 
 
-def inference_model(model, image_shape=None, tta=None):
+def inference_model(model, image_shape=None, tta=None, temperature=None):
     """``model`` for prediction: the same layers and weights without the training-only
-    augmentation layers, and with test-time augmentation the weighted mean of the probabilities
-    of several views of each image (:data:`TTA_VIEWS`). Prediction and export both use it, so
-    they compute the same thing.
+    augmentation layers; with test-time augmentation the weighted mean of the probabilities
+    of several views of each image (:data:`TTA_VIEWS`); with a ``temperature``, those
+    probabilities calibrated by it (:mod:`skfmnist._calibration`). Prediction and export both
+    use it, so they compute the same thing.
     """
     inputs = keras.Input(model.input_shape[1:], name="pixels")
     if tta is None:
@@ -260,6 +262,8 @@ def inference_model(model, image_shape=None, tta=None):
         outputs = _mean_over_views(model, inputs, image_shape, TTA_VIEWS[tta])
     else:
         raise ValueError(f"tta must be None or one of {TTA_MODES}, got {tta!r}.")
+    if temperature is not None:
+        outputs = apply_temperature(outputs, temperature)
     return keras.Model(inputs, outputs, name=f"{model.name}_inference")
 
 

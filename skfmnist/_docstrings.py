@@ -37,7 +37,17 @@ TRAINING_PARAMETERS = """\
     ema_momentum : float or None, default=None
         If set, an exponential moving average of the weights (Keras's optimiser ``use_ema``,
         this momentum per step) replaces the trained weights when ``fit`` ends, and batch-norm
-        statistics are re-estimated for it on 50 training batches.
+        statistics are re-estimated for it on 50 training batches. Cannot be combined with
+        ``early_stopping``, whose restore would replace the averaged weights.
+    calibration : {"temperature"} or None, default="temperature"
+        Calibrated probabilities: ``fit`` ends by fitting one temperature (for the CNN, one
+        per test-time augmentation) on held-out rows, the validation split's or else 5 %% of
+        the training rows (stratified, seeded; not trained on), so that ``predict_proba``'s
+        confidence matches how often the prediction is right. The predicted classes do not
+        change. None trains on every row and returns the network's own probabilities, which
+        label smoothing and test-time augmentation make less confident than they should be
+        (and long training more confident). It is saved, exported and reproducible with the
+        estimator.
     batch_size : int, default=128
         Images per gradient step.
     validation_split : float, default=0.0
@@ -56,7 +66,10 @@ TRAINING_PARAMETERS = """\
     verbose : int, default=0
         0 is silent, 1 shows Keras's progress bar, 2 one line per epoch.
     warm_start : bool, default=False
-        Keep the trained network across calls to ``fit`` and continue training it.
+        Keep the trained network across calls to ``fit`` and continue training it: the epoch
+        count, ``history_`` and the shuffling go on. Parameters that define the network (its
+        layers, optimiser, loss, ``random_state``) cannot change in between; those that steer
+        training (``epochs``, ``learning_rate``, ``batch_size``, ...) can.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks for ``fit`` and ``partial_fit``.
     class_weight : dict, "balanced" or None, default=None
@@ -79,8 +92,14 @@ FITTED_ATTRIBUTES = """\
     feature_names_in_ : ndarray of str
         Column names, when ``fit`` was given a DataFrame with string column names.
     model_ : keras.Model
-        The trained network.
+        The trained network as Keras built it, training-only layers (augmentation, dropout)
+        included. Prediction runs it without them, with test-time augmentation and
+        calibration; to serve that outside Python, use :func:`skfmnist.export`, not
+        ``model_.export``.
+    temperatures_ : dict of str to float
+        With ``calibration="temperature"``: the calibration temperature of each way of
+        predicting, by ``tta`` ("None" for the MLP).
     history_ : dict of str to list of float
         Per-epoch ``loss``, ``accuracy`` and ``learning_rate`` (plus ``val_loss`` and
-        ``val_accuracy`` with a validation split)."""
+        ``val_accuracy`` with a validation split), over every epoch trained."""
 

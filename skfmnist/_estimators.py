@@ -27,7 +27,7 @@ _NETWORK_CONSTRAINTS = {
 # The notebooks' training, which their presets keep: Adam at a constant 1e-3 for 10 epochs,
 # no weight averaging; the CNNs also without augmentation, label smoothing or TTA.
 _NOTEBOOK_TRAINING = dict(lr_schedule="constant", learning_rate=1e-3, epochs=10,
-                          ema_momentum=None)
+                          ema_momentum=None, calibration=None)
 _NOTEBOOK_CNN_TRAINING = dict(_NOTEBOOK_TRAINING, convs_per_block=1, conv_dropout=0.0,
                               augment=None, tta=None, label_smoothing=0.0)
 
@@ -72,9 +72,7 @@ class FashionMLP(FashionClassifierBase):
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(512, 256)
-        Units of each hidden Dense layer. The default, with ``dropout=0.3``, scored 0.9018 to
-        0.9048 over five seeds (``benchmarks/results/mlp/``), where (256, 128) with 0.2 scored
-        0.8994 and 0.9011 over two (``benchmarks/results/avx2/presets/``).
+        Units of each hidden Dense layer.
     activation : str, default="relu"
         Activation of the hidden layers (any Keras activation name).
     dropout : float, default=0.3
@@ -87,8 +85,7 @@ class FashionMLP(FashionClassifierBase):
         L2 penalty on the hidden layers' weights.
     label_smoothing : float, default=0.0
         Share of each target's probability spread evenly over all classes in the loss
-        (Keras's ``CategoricalCrossentropy(label_smoothing=...)``). With ``warm_start``, the
-        value of the first fit stays.
+        (Keras's ``CategoricalCrossentropy(label_smoothing=...)``).
     epochs : int, default=30
         Passes over the training data per ``fit`` (``partial_fit`` runs one).
     learning_rate : float, default=1e-3
@@ -125,7 +122,8 @@ class FashionMLP(FashionClassifierBase):
     def __init__(self, *, hidden_layer_sizes=(512, 256), activation="relu", dropout=0.3,
                  batch_norm=False, l1=0.0, l2=0.0, optimizer="adam", learning_rate=1e-3,
                  lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.0, ema_momentum=None,
-                 batch_size=128, epochs=30, validation_split=0.0, early_stopping=False,
+                 calibration="temperature", batch_size=128, epochs=30, validation_split=0.0,
+                 early_stopping=False,
                  patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
                  class_weight=None, checkpoint_dir=None):
         set_init_params(self, locals())
@@ -179,8 +177,8 @@ class FashionCNN(FashionClassifierBase):
     conv_activation : str, default="relu"
         Activation after each convolution (any Keras activation name).
     conv_dropout : float, default=0.0
-        Dropout rate after each block. Off by default: the same network without it
-        (``deep_bn``) scored as well, and it slows each epoch (``benchmarks/profile_epoch.py``).
+        Dropout rate after each block. Off by default: with batch-norm and augmentation it
+        adds little, and it slows each epoch.
     dense_units : int or tuple of int, default=128
         Units of the hidden Dense layers between the convolutions and the softmax: one int for
         one layer, a tuple for several (as ``FashionMLP``'s ``hidden_layer_sizes``); 0 or ()
@@ -197,21 +195,20 @@ class FashionCNN(FashionClassifierBase):
         L2 penalty on the convolution and Dense weights.
     augment : {"flip", "flip_shift"} or None, default="flip"
         Random changes to the training images, drawn afresh each epoch: horizontal flips, or
-        flips plus shifts of up to 10 %% of the image size. Over 15 epochs flips paid and
-        shifts cost accuracy (user guide, "Training recipe"). Never active at prediction.
+        flips plus shifts of up to 10 %% of the image size. Never active at prediction.
     random_erasing : float, default=0.0
         Probability that a training image gets one random rectangle (2 to 40 %% of the image)
         set to 0 each epoch (:class:`skfmnist.layers.RandomErasing`). Never active at
         prediction.
-    tta : {"flip", "flip_shift"} or None, default="flip_shift"
+    tta : {"flip", "flip_shift"} or None, default="flip"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the probabilities of
         several views of each image. ``"flip"``: the image and its horizontal mirror (twice the
         prediction cost). ``"flip_shift"``: those two, weighted 3 each, and each of them
         shifted by one pixel up, down, left and right, weighted 1 (ten views: ten times the
-        cost of one). No training cost; flips gave +0.2 to +0.5 points and the shifts +0.05
-        more on average (user guide, "Training recipe"). It needs a network trained with flips
-        (``augment``): without them it costs accuracy, and ``fit`` warns. A prediction-time
-        setting: it can be changed on a fitted estimator.
+        cost of one, for a small further gain; ``best()`` uses it). No training cost. It needs
+        a network trained with flips (``augment``): without them it costs accuracy, and
+        ``fit`` warns. A prediction-time setting: it can be changed on a fitted estimator
+        (calibration has a temperature for each).
     image_shape : tuple of (int, int) or None, default=None
         ``(height, width)`` of images passed as flat rows. None: taken from 3-d/4-d input, else
         the square side of the row length (rows that are not square warn and are treated as
@@ -220,16 +217,15 @@ class FashionCNN(FashionClassifierBase):
     label_smoothing : float, default=0.1
         Share of each target's probability spread evenly over all classes in the loss
         (Keras's ``CategoricalCrossentropy(label_smoothing=...)``): discourages over-confident
-        predictions. With ``warm_start``, the value of the first fit stays.
+        predictions (calibration then sharpens the probabilities again).
     epochs : int, default=16
         Passes over the training data per ``fit`` (``partial_fit`` runs one).
     learning_rate : float, default=2e-3
         Peak learning rate.
     lr_schedule : {"constant", "exponential", "cosine", "onecycle"}, default="onecycle"
 %(lr_schedule)s
-        The defaults ``lr_schedule="onecycle"``, ``learning_rate=2e-3``, ``epochs=16`` and
-        ``tta="flip_shift"`` are the recipe measured in ``benchmarks/results/ablation.md`` and
-        ``benchmarks/results/recipe/`` (user guide, "Training recipe").
+        The defaults (one-cycle, peak ``2e-3``, 16 epochs, flips, label smoothing 0.1, flip
+        test-time augmentation) are the recipe of the results page's ablation.
 %(training_parameters)s
 
     Attributes
@@ -276,10 +272,10 @@ class FashionCNN(FashionClassifierBase):
                  strides=1, padding="same", pool_size=2, batch_norm=True,
                  conv_activation="relu", conv_dropout=0.0, dense_units=128, activation="relu",
                  dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
-                 random_erasing=0.0, tta="flip_shift", image_shape=None, optimizer="adam",
+                 random_erasing=0.0, tta="flip", image_shape=None, optimizer="adam",
                  learning_rate=2e-3, lr_schedule="onecycle", lr_decay=0.9, label_smoothing=0.1,
-                 ema_momentum=None,
-                 batch_size=128, epochs=16, validation_split=0.0, early_stopping=False,
+                 ema_momentum=None, calibration="temperature", batch_size=128, epochs=16,
+                 validation_split=0.0, early_stopping=False,
                  patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
                  class_weight=None, checkpoint_dir=None):
         set_init_params(self, locals())
@@ -293,8 +289,8 @@ class FashionCNN(FashionClassifierBase):
         if self.tta is not None and self.augment is None:
             warnings.warn(
                 f"tta={self.tta!r} averages each image with its mirror, but augment=None trains "
-                "the network on unmirrored images only: in benchmarks/results/ablation.md that "
-                "cost 4 points (0.928 -> 0.886). Set augment='flip', or tta=None.",
+                "the network on unmirrored images only, so the mirrored views cost accuracy. "
+                "Set augment='flip', or tta=None.",
                 UserWarning,
                 stacklevel=4,
             )
@@ -307,6 +303,10 @@ class FashionCNN(FashionClassifierBase):
 
     def _inference_options_dict(self):
         return {"image_shape": self.image_shape_, "tta": self.tta}
+
+    def _inference_variants(self):
+        return [{"image_shape": self.image_shape_, "tta": tta}
+                for tta in (None, *builders.TTA_MODES)]
 
     def _check_image_shape(self, stacked_shape, *, reset):
         if reset:
@@ -358,12 +358,17 @@ class FashionCNN(FashionClassifierBase):
 
     @classmethod
     def best(cls, **overrides):
-        """The strongest preset: three blocks of two 3x3 convolutions 32/64/128 with batch-norm,
-        Dense 256, dropout 0.5, trained and predicting as the default (random flips, label
-        smoothing 0.1, one-cycle learning rate peaking at 2e-3, 16 epochs, flip and shift
-        test-time augmentation): about four times the default's training compute.
-
-        Accuracy and time on 2 CPU cores: row ``best_onecycle_16`` of
-        ``python -m benchmarks.ablation``.
+        """The most accurate tier: three blocks of two 3x3 convolutions 32/64/128 with
+        batch-norm, Dense 256, dropout 0.5, trained as the default (random flips, label
+        smoothing 0.1, one-cycle learning rate peaking at 2e-3, 16 epochs), predicting with
+        flip and one-pixel-shift test-time augmentation (ten views): about four times the
+        default's training compute and five times its prediction cost.
         """
-        return cls._preset(dict(convs_per_block=2, dense_units=256), overrides)
+        return cls._preset(dict(convs_per_block=2, dense_units=256, tta="flip_shift"),
+                           overrides)
+
+    @classmethod
+    def fast(cls, **overrides):
+        """The quick tier, for searches and teaching: the default network and training over 3
+        epochs instead of 16 (under a fifth of the default's training compute)."""
+        return cls._preset(dict(epochs=3), overrides)

@@ -82,7 +82,7 @@ def _write_evaluation(clf, X_test, y_test, out, fit_seconds=None, report=False, 
     from sklearn.metrics import classification_report
 
     from skfmnist import CLASS_NAMES, plotting
-    from skfmnist._calibration_metrics import expected_calibration_error
+    from skfmnist._calibration import expected_calibration_error
 
     proba = clf.predict_proba(X_test)
     y_pred = clf.classes_[proba.argmax(axis=1)]

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.pipeline import Pipeline
 
-from ._calibration_metrics import calibration_bins, expected_calibration_error
+from ._calibration import calibration_bins, expected_calibration_error
 from ._datasets import label_names
 from ._images import images_from_rows
 

@@ -35,7 +35,8 @@ def test_label_smoothing_makes_predictions_less_confident(toy_scaled, tiny_mlp):
     X_train, y_train, X_test, _ = toy_scaled
 
     def mean_top_probability(label_smoothing):
-        mlp = tiny_mlp(epochs=5, label_smoothing=label_smoothing).fit(X_train, y_train)
+        mlp = tiny_mlp(epochs=5, label_smoothing=label_smoothing, calibration=None)
+        mlp.fit(X_train, y_train)
         return mlp.predict_proba(X_test).max(axis=1).mean()
 
     # The smoothed targets put 0.3 * 9/10 of their mass on the wrong classes.
@@ -347,7 +348,8 @@ def test_one_image_prediction_matches_the_batched_one(toy_scaled, tiny_cnn):
 def fitted_cnn(toy_split):
     """One small default-architecture-style CNN, trained once for this module's recipe tests."""
     X_train, y_train, _, _ = toy_split
-    cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, tta=None, random_state=0)
+    cnn = FashionCNN(conv_filters=(8, 16), dense_units=32, epochs=2, tta=None, calibration=None,
+                     random_state=0)
     return make_pipeline(ImagePreprocessor(), cnn).fit(X_train, y_train)
 
 
@@ -413,6 +415,7 @@ def test_notebook_presets_keep_the_recipe_off(preset):
     params = preset().get_params()
     assert params["lr_schedule"] == "constant" and params["learning_rate"] == 1e-3
     assert params["ema_momentum"] is None and params["label_smoothing"] == 0.0
+    assert params["calibration"] is None
     assert params.get("tta") is None and params.get("augment") is None
 
 
@@ -438,3 +441,43 @@ def test_flip_tta_without_flip_training_warns(toy_scaled, tta):
                      random_state=0)
     with pytest.warns(UserWarning, match=f"tta='{tta}' averages each image with its mirror"):
         cnn.fit(X_train[:100], y_train[:100])
+
+
+def test_calibration_matches_confidence_to_accuracy_without_changing_predictions(toy_scaled,
+                                                                                  tiny_mlp):
+    X_train, y_train, X_test, y_test = toy_scaled
+    # Heavy label smoothing makes the network's own probabilities far too unsure.
+    mlp = tiny_mlp(epochs=4, label_smoothing=0.4).fit(X_train, y_train)
+    calibrated = mlp.predict_proba(X_test)
+    raw = mlp.set_params(calibration=None).predict_proba(X_test)
+    accuracy = np.mean(mlp.classes_[raw.argmax(axis=1)] == y_test)
+    assert abs(calibrated.max(axis=1).mean() - accuracy) < abs(raw.max(axis=1).mean() - accuracy)
+    assert mlp.temperatures_["None"] < 1  # sharpened
+    np.testing.assert_array_equal(calibrated.argmax(axis=1), raw.argmax(axis=1))
+    np.testing.assert_allclose(calibrated.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_calibration_holds_out_rows_and_is_reproducible(toy_scaled, tiny_cnn):
+    X_train, y_train, _, _ = toy_scaled
+    first, second = (tiny_cnn(epochs=1).fit(X_train, y_train) for _ in range(2))
+    assert set(first.temperatures_) == {"None", "flip", "flip_shift"}
+    assert first.temperatures_ == second.temperatures_
+    uncalibrated = tiny_cnn(epochs=1, calibration=None).fit(X_train, y_train)
+    assert not hasattr(uncalibrated, "temperatures_")
+    # The held-out rows are not trained on: the networks differ.
+    assert not np.allclose(first.model_.get_weights()[0], uncalibrated.model_.get_weights()[0])
+    with pytest.raises(ValueError, match="calibration='temperature' was set after"):
+        uncalibrated.set_params(calibration="temperature").predict_proba(X_train[:2])
+
+
+def test_each_test_time_augmentation_predicts_with_its_own_temperature(toy_scaled, tiny_cnn):
+    X_train, y_train, X_test, _ = toy_scaled
+    cnn = tiny_cnn(epochs=1).fit(X_train, y_train)
+    for tta in ("flip_shift", None):
+        cnn.set_params(tta=tta)
+        calibrated = cnn.predict_proba(X_test[:50])
+        raw = cnn.set_params(calibration=None).predict_proba(X_test[:50])
+        cnn.set_params(calibration="temperature")
+        expected = np.exp(np.log(raw) / cnn.temperatures_[str(tta)])
+        np.testing.assert_allclose(calibrated, expected / expected.sum(axis=1, keepdims=True),
+                                   rtol=1e-4, atol=1e-6)

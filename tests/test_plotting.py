@@ -139,7 +139,7 @@ def _two_bin_predictions():
 
 
 def test_expected_calibration_error_on_known_bins():
-    from skfmnist._calibration_metrics import calibration_bins, expected_calibration_error
+    from skfmnist._calibration import calibration_bins, expected_calibration_error
 
     y, proba = _two_bin_predictions()
     assert expected_calibration_error(y, proba) == pytest.approx(0.15)
@@ -162,7 +162,7 @@ def test_expected_calibration_error_on_known_bins():
     (([0, 1], [[0.5, 0.5]] * 2), {"classes": [0, 1, 2]}, "must name the 2 columns"),
 ])
 def test_expected_calibration_error_refuses_bad_input(args, kwargs, message):
-    from skfmnist._calibration_metrics import expected_calibration_error
+    from skfmnist._calibration import expected_calibration_error
 
     with pytest.raises(ValueError, match=message):
         expected_calibration_error(*args, **kwargs)
