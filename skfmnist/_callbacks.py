@@ -1,17 +1,13 @@
 """The one tracker of the best epoch that the estimators' training loop uses."""
 
-import contextlib
-import errno
-import gc
-import os
-import shutil
-import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 from keras.callbacks import Callback
+
+from ._fileutils import atomic_write
+from ._keras_archive import weights_file
 
 CHECKPOINT_NAME = "best.weights.h5"
 
@@ -64,28 +60,19 @@ class BestEpoch(Callback):
         return True
 
     def _write_checkpoint(self):
-        """Write the weights beside the checkpoint, then rename: a failed write (a full disk)
-        warns, and the last good checkpoint stays as it was."""
-        folder = self.checkpoint_path.parent
+        """Replace the checkpoint atomically; a failed write (a full disk) warns, and the last
+        good checkpoint stays as it was.
+
+        The HDF5 file is built in memory and written as plain bytes: a full disk then fails in
+        an ordinary write, with no HDF5 file left half-open to report its failure when freed
+        (or to crash the process at exit). A writer killed part-way leaves a temporary file
+        named with its process id, which the next write removes.
+        """
+        data = weights_file(self.model)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            needed = _checkpoint_bytes(self.weights)
-            if shutil.disk_usage(folder).free < needed:
-                raise OSError(errno.ENOSPC, f"No space left on device: {needed:,} bytes needed")
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".best.", suffix=".weights.h5")
-            os.close(fd)
+            atomic_write(self.checkpoint_path, lambda stream: stream.write(data))
         except OSError as exc:
-            return self._warn_unwritable(_first_line(exc))
-        with _h5_release_reports_silenced():
-            try:
-                self.model.save_weights(tmp)
-                os.replace(tmp, self.checkpoint_path)
-                return
-            except OSError as exc:
-                reason = _first_line(exc)  # a string: keeps no frame alive
-            Path(tmp).unlink(missing_ok=True)
-            gc.collect()  # frees the failed file's handles now, not at exit
-        self._warn_unwritable(reason)
+            self._warn_unwritable(_first_line(exc))
 
     def _warn_unwritable(self, reason):
         warnings.warn(
@@ -97,30 +84,8 @@ class BestEpoch(Callback):
         )
 
 
-def _checkpoint_bytes(weights):
-    """Room a weights file needs: the arrays plus HDF5's metadata, with a margin. Checked before
-    writing because h5py, once a write fails part-way, can crash the process at exit."""
-    return int(sum(w.nbytes for w in weights) * 1.1) + (256 << 10)
-
-
 def _first_line(exc):
     return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-
-
-@contextlib.contextmanager
-def _h5_release_reports_silenced():
-    """Silence h5py's report of a failed flush while the failed file's handles are freed.
-
-    After a failed write, h5py reports the error again when it frees the file handle (an
-    "Exception ignored in ObjectID.__dealloc__" traceback), and a handle left to interpreter exit
-    has crashed the process there. The caller frees them inside this block.
-    """
-    hook = sys.unraisablehook
-    sys.unraisablehook = lambda unraisable: None
-    try:
-        yield
-    finally:
-        sys.unraisablehook = hook
 
 
 class StepSchedule(Callback):

@@ -6,13 +6,15 @@ decorator fills it in; a literal percent sign in such a docstring is written ``%
 
 
 class Substitution:
-    """Decorator of a class or function: ``__doc__ % params``."""
+    """Decorator of a class or function: ``__doc__ % params``; nothing under ``python -OO``,
+    which strips docstrings (``__doc__`` is None)."""
 
     def __init__(self, **params):
         self.params = params
 
     def __call__(self, obj):
-        obj.__doc__ = obj.__doc__ % self.params
+        if obj.__doc__ is not None:
+            obj.__doc__ = obj.__doc__ % self.params
         return obj
 
 

@@ -6,12 +6,15 @@ from pathlib import Path
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._fileutils import atomic_write
+from ._fileutils import atomic_write, check_regular_target
 
 __all__ = ["export"]
 
 FORMATS = ("onnx",)
 _MAX_PIXEL = 255.0
+INPUT_NAME = "images"
+OUTPUT_NAME = "probabilities"
+BATCH_DIMENSION = "batch"
 
 
 def export(estimator, path, *, format="onnx"):
@@ -21,10 +24,11 @@ def export(estimator, path, *, format="onnx"):
     trained network without its training-only layers (augmentation, dropout), so a server
     feeds it the same raw pixels it would give ``predict_proba`` and needs no code of its own.
 
-    The graph's one input, ``images``, is float32 of shape ``(n, n_pixels)``: raw grey levels
-    0-255 as flat rows (``X.reshape(len(X), -1).astype("float32")`` for uint8 or 28x28
-    images); any ``n``. Its one output is float32 ``(n, n_classes)``, class probabilities in
-    the order of ``estimator.classes_``. Checked with onnxruntime to 1e-5 of ``predict_proba``.
+    The graph's one input, ``images``, is float32 of shape ``("batch", n_pixels)``: raw grey
+    levels 0-255 as flat rows (``X.reshape(len(X), -1).astype("float32")`` for uint8 or 28x28
+    images); any number of rows. Its one output, ``probabilities``, is float32 of shape
+    ``("batch", n_classes)``: class probabilities in the order of ``estimator.classes_``.
+    Checked with onnxruntime to 1e-5 of ``predict_proba``.
 
     Parameters
     ----------
@@ -39,7 +43,11 @@ def export(estimator, path, *, format="onnx"):
     Raises
     ------
     ValueError
-        For an unknown format, or a pipeline with steps the file cannot express.
+        For an unknown format, no network (None, or a pipeline of only ``"passthrough"``), or
+        a pipeline with steps the file cannot express.
+    FileExistsError
+        If ``path`` is a symbolic link, a folder, a FIFO or a device: only regular files are
+        written.
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
 
@@ -54,19 +62,52 @@ def export(estimator, path, *, format="onnx"):
     >>> path = os.path.join(tempfile.mkdtemp(), "model.onnx")
     >>> export(clf, path)
     >>> session = onnxruntime.InferenceSession(path)
-    >>> proba = session.run(None, {"images": X[:5].astype(np.float32)})[0]
+    >>> proba = session.run(["probabilities"], {"images": X[:5].astype(np.float32)})[0]
     >>> bool(np.allclose(proba, clf.predict_proba(X[:5]), atol=1e-5))
     True
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
+    check_regular_target(path)  # before the conversion's seconds are spent
     preprocessor, network = _split(estimator)
     serving = _serving_model(preprocessor, network)
+    _preempt_keras_numpy_patch()
     with tempfile.TemporaryDirectory() as folder:
         exported = Path(folder) / "model.onnx"
         serving.export(str(exported), format="onnx", verbose=False)
-        data = exported.read_bytes()
+        data = _name_inputs_and_outputs(exported.read_bytes())
     atomic_write(Path(path), lambda stream: stream.write(data))
+
+
+def _preempt_keras_numpy_patch():
+    """Define ``numpy.object`` as Keras's ONNX export is about to.
+
+    Keras's tf2onnx shim sets ``numpy.object = object`` when ``hasattr(numpy, "object")`` is
+    false, and that probe makes NumPy 2 print a FutureWarning. Setting it first leaves NumPy as
+    Keras would, without the warning and without touching the warning filters (process-wide).
+    """
+    import numpy as np
+
+    if "object" not in vars(np):
+        np.object = object
+
+
+def _name_inputs_and_outputs(data):
+    """The ONNX file ``data`` with its output named ``probabilities`` (tf2onnx calls it
+    ``Identity:0``) and the rows dimension of input and output named ``batch``."""
+    import onnx
+
+    model = onnx.load_from_string(data)
+    graph = model.graph
+    renamed = {graph.output[0].name: OUTPUT_NAME}
+    for node in graph.node:
+        node.input[:] = [renamed.get(name, name) for name in node.input]
+        node.output[:] = [renamed.get(name, name) for name in node.output]
+    graph.output[0].name = OUTPUT_NAME
+    for value in (graph.input[0], graph.output[0]):
+        value.type.tensor_type.shape.dim[0].dim_param = BATCH_DIMENSION
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
 
 
 def _split(estimator):
@@ -77,6 +118,12 @@ def _split(estimator):
     steps = [step for _, step in estimator.steps] if isinstance(estimator, Pipeline) \
         else [estimator]
     steps = [step for step in steps if step not in (None, "passthrough")]
+    if not steps:
+        raise ValueError(
+            f"export needs a FashionMLP or FashionCNN, or a pipeline ending in one; got "
+            f"{'a pipeline of only passthrough steps' if estimator is not None else 'None'}. "
+            "Pass the fitted network or the pipeline that holds it."
+        )
     *before, network = steps
     if not isinstance(network, FashionClassifierBase):
         raise ValueError(
@@ -100,7 +147,7 @@ def _serving_model(preprocessor, network):
     import keras
     import numpy as np
 
-    inputs = keras.Input((network.n_features_in_,), dtype="float32", name="images")
+    inputs = keras.Input((network.n_features_in_,), dtype="float32", name=INPUT_NAME)
     x = inputs
     if preprocessor is not None:
         # (x / 255 - mean) / scale, as ImagePreprocessor.transform computes it

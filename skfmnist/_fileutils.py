@@ -1,7 +1,9 @@
-"""File helpers shared by the dataset loader and model persistence."""
+"""File helpers shared by the dataset loader, model persistence, export and checkpoints."""
 
 import os
-import tempfile
+import secrets
+import stat
+from collections import Counter
 from pathlib import Path
 
 
@@ -11,23 +13,61 @@ def atomic_write(target, write):
     A crash or interrupt part-way leaves ``target`` as it was (absent or the old complete file):
     the new content only appears under the final name once it has been written completely. The
     temporary name carries the writer's process id, so that the leftover of a writer that was
-    killed is removed by the next write of the same target.
+    killed is removed by the next write of the same target. Only regular files are written: an
+    existing symbolic link, folder, FIFO or device under ``target`` is refused (see
+    :func:`check_regular_target`), never replaced.
     """
     target = Path(target)
+    check_regular_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
-                               suffix=".part")
+    fd, tmp = _create_sibling(target)
     try:
         with os.fdopen(fd, "wb") as stream:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp's 0600 would hide shared models
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def check_regular_target(target):
+    """Raise ``FileExistsError`` if ``target`` exists and is not a regular file.
+
+    Renaming a new file over a symbolic link, a FIFO or a device node replaces that entry (as
+    root, ``/dev/null`` or ``/dev/stdout``), so such targets are refused, naming the fix.
+    """
+    try:
+        mode = os.lstat(target).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # nothing there to replace
+        return
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device")
+    raise FileExistsError(
+        f"{target} is {kind}, not a regular file: skfmnist writes only regular files and "
+        "does not replace it. Name a new file or an existing regular one instead (for a "
+        "symbolic link, the file it points to)."
+    )
+
+
+def _create_sibling(target):
+    """``(fd, path)`` of a new empty file ``.<name>.<pid>.<random>.part`` beside ``target``.
+
+    Created with mode 0666 so the process umask applies as for any new file, without reading
+    or changing the umask (a process-wide setting that other threads rely on).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # 48 random bits taken: draw again
+            continue
 
 
 def _remove_leftovers(target):
@@ -48,12 +88,6 @@ def _process_exists(pid):
     return True
 
 
-def _current_umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 class ZipLimitError(ValueError):
     """A zip archive exceeds what a model file may hold; the message says which limit."""
 
@@ -66,13 +100,27 @@ MIN_BUDGET = 64 << 20
 BUDGET_RATIO = 16
 
 
+def zip_budget(compressed_size):
+    """The most bytes an archive of ``compressed_size`` bytes may inflate to."""
+    return max(MIN_BUDGET, BUDGET_RATIO * compressed_size)
+
+
 def check_zip_limits(archive, compressed_size, what):
     """Raise :class:`ZipLimitError` if ``archive`` (a ``zipfile.ZipFile``) has too many members,
-    or declares more inflated bytes than its budget, or a nested folder name."""
+    repeats a member name, or declares more inflated bytes than its budget; return the budget.
+
+    A repeated name is refused because readers disagree on which copy counts: zipfile returns
+    the last one, zip tools list and extract the first.
+    """
     members = archive.infolist()
     if len(members) > MAX_MEMBERS:
         raise ZipLimitError(f"{what} has {len(members)} entries (at most {MAX_MEMBERS}).")
-    budget = max(MIN_BUDGET, BUDGET_RATIO * compressed_size)
+    repeated = sorted(name for name, count in Counter(m.filename for m in members).items()
+                      if count > 1)
+    if repeated:
+        raise ZipLimitError(f"{what} holds more than one member named {repeated[0][:100]!r} "
+                            "(readers disagree on which one counts).")
+    budget = zip_budget(compressed_size)
     declared = sum(member.file_size for member in members)
     if declared > budget:
         raise ZipLimitError(

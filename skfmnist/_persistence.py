@@ -19,7 +19,8 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from ._fileutils import ZipLimitError, atomic_write, check_zip_limits, read_member
+from . import _keras_archive
+from ._fileutils import ZipLimitError, atomic_write, check_zip_limits, read_member, zip_budget
 
 __all__ = ["TRUSTED_TYPES", "ModelFileError", "UntrustedTypesError", "VersionMismatchWarning",
            "load", "save"]
@@ -29,13 +30,41 @@ FORMAT_VERSION = 1
 _MANIFEST = "manifest.json"
 _PAYLOAD = "estimator.skops"
 _MAX_MANIFEST = 1 << 20
+_MAX_ECHOED = 40  # characters of one version string that messages repeat
+_COMPARED = ("skfmnist", "keras", "tensorflow", "scikit-learn", "numpy")
+#: What skops and Keras raise for damaged or tampered content (a malformed schema, a missing
+#: member, weights that do not fit their layers). Anything else, a bug included, propagates.
+_DAMAGED = (ValueError, TypeError, KeyError, IndexError, EOFError, OSError, zipfile.BadZipFile)
 
-#: skfmnist's own types, trusted in its model files besides what skops trusts by default. Other
-#: skops readers need them listed, e.g. MLflow's ``skops_trusted_types``.
+
+def _scorer_functions():
+    """The metric functions behind scikit-learn's named scorers (``scoring="accuracy"``)."""
+    from sklearn.metrics import get_scorer, get_scorer_names
+
+    functions = {getattr(get_scorer(name), "_score_func", None) for name in get_scorer_names()}
+    return sorted(f"{function.__module__}.{function.__qualname__}" for function in functions
+                  if callable(function))
+
+#: Types trusted in skfmnist's model files besides what skops trusts by default: skfmnist's own,
+#: what scikit-learn's search and calibration meta-estimators hold once fitted (scorers and
+#: their metric functions, cross-validation splitters, calibrators) and paths (a
+#: ``checkpoint_dir``). Other skops readers need them listed, e.g. MLflow's
+#: ``skops_trusted_types``.
 TRUSTED_TYPES = (
     "skfmnist._estimators.FashionCNN",
     "skfmnist._estimators.FashionMLP",
     "skfmnist._preprocessing.ImagePreprocessor",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.metrics._scorer._PassthroughScorer",
+    "sklearn.metrics._scorer._Scorer",
+    *(f"sklearn.model_selection._split.{name}" for name in (
+        "GroupKFold", "KFold", "PredefinedSplit", "RepeatedKFold", "RepeatedStratifiedKFold",
+        "ShuffleSplit", "StratifiedGroupKFold", "StratifiedKFold", "StratifiedShuffleSplit")),
+    # pathlib's classes moved to pathlib._local in Python 3.13; files name either module
+    *(f"{module}.{name}" for module in ("pathlib", "pathlib._local")
+      for name in ("PosixPath", "WindowsPath")),
+    *_scorer_functions(),
 )
 
 
@@ -143,7 +172,8 @@ def _refuse_callbacks(estimator):
 
 
 def _read_archive(path):
-    """``(manifest, payload)`` of a model file, within the zip limits."""
+    """``(manifest, payload, budget)`` of a model file, within the zip limits; ``budget`` is
+    what the whole file may inflate to."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -168,19 +198,44 @@ def _read_archive(path):
             NotImplementedError) as exc:
         if isinstance(exc, (FileNotFoundError, ModelFileError)):
             raise
-        raise ModelFileError(f"{path} is corrupt ({type(exc).__name__}: {exc}).") from None
-    return manifest, payload
+        raise ModelFileError(f"{path} is corrupt ({type(exc).__name__}: {exc}).") from exc
+    return manifest, payload, budget
 
 
-def _check_payload_limits(path, payload):
-    """skops's format is a zip too: bound it before skops inflates anything."""
+def _check_payload(path, payload, budget):
+    """skops's format is a zip too, and each network in it a ``.keras`` archive: bound them all
+    before skops inflates or Keras builds anything. The networks' weights share the file's
+    budget, so a small file cannot hold many networks that each fit their own."""
+    what = f"{path} ({_PAYLOAD})"
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as inner:
-            check_zip_limits(inner, len(payload), f"{path} ({_PAYLOAD})")
+            limit = check_zip_limits(inner, len(payload), what)
+            weights = sum(_keras_archive.check_network(network, zip_budget(len(network)))
+                          for network in _networks(inner, limit, what))
     except zipfile.BadZipFile:
         raise ModelFileError(f"{path} is corrupt: {_PAYLOAD} is not a valid archive.") from None
     except ZipLimitError as exc:
         raise ModelFileError(f"{path} is refused: {exc}") from None
+    if weights > budget:
+        raise ModelFileError(
+            f"{path} is refused: its networks would hold {weights:,} bytes of weights, more "
+            f"than the {budget:,} allowed for a file of {Path(path).stat().st_size:,} bytes.")
+
+
+def _networks(payload, limit, what):
+    """The members of a skops payload that are ``.keras`` archives (zips with a config)."""
+    for info in payload.infolist():
+        with payload.open(info) as stream:
+            if stream.read(4) != b"PK\x03\x04":
+                continue
+        member = read_member(payload, info.filename, limit, what)
+        try:
+            with zipfile.ZipFile(io.BytesIO(member)) as archive:
+                if "config.json" not in archive.namelist():
+                    continue
+        except zipfile.BadZipFile:
+            continue  # other bytes that merely start like a zip: skops rebuilds them as bytes
+        yield member
 
 
 def _parse_manifest(data):
@@ -199,7 +254,7 @@ def _check_manifest(path, manifest):
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(
             f"{path} uses model file format {version!r:.20}, written by a newer skfmnist "
-            f"({_saved_version(manifest, 'skfmnist')}); this skfmnist reads format "
+            f"({_clip(_saved_version(manifest, 'skfmnist'))}); this skfmnist reads format "
             f"{FORMAT_VERSION} and earlier. Upgrade skfmnist to load it."
         )
     saved = manifest.get("versions")
@@ -208,7 +263,7 @@ def _check_manifest(path, manifest):
             f"{path} is corrupt: its manifest's versions must map library names to version "
             f"strings, got {saved!r:.100}.")
     current = library_versions()
-    differing = [name for name in ("skfmnist", "keras", "tensorflow", "scikit-learn", "numpy")
+    differing = [name for name in _COMPARED
                  if _major_minor(saved.get(name)) != _major_minor(current[name])]
     if differing:
         warnings.warn(
@@ -230,7 +285,15 @@ def _major_minor(version):
 
 
 def _describe(versions):
-    return ", ".join(f"{name} {value}" for name, value in versions.items())
+    """The versions of the libraries that matter, each clipped: a crafted manifest may list
+    thousands, and a warning repeats only these."""
+    return ", ".join(f"{name} {_clip(versions.get(name, 'unknown'))}"
+                     for name in (*_COMPARED, "python"))
+
+
+def _clip(text):
+    text = str(text)
+    return text if len(text) <= _MAX_ECHOED else text[:_MAX_ECHOED] + "..."
 
 
 def load(path, *, trusted=None):
@@ -242,8 +305,9 @@ def load(path, *, trusted=None):
         A file written by :func:`save`.
     trusted : list of str, default=None
         Further types to trust (as reported by :class:`UntrustedTypesError`), for files with
-        custom steps from an author you trust. skfmnist's own estimators and what skops trusts
-        by default (scikit-learn, NumPy, SciPy) need not be listed.
+        custom steps from an author you trust. skfmnist's own estimators, what scikit-learn's
+        search and calibration meta-estimators hold (:data:`TRUSTED_TYPES`) and what skops
+        trusts by default (scikit-learn, NumPy, SciPy) need not be listed.
 
     Returns
     -------
@@ -257,27 +321,45 @@ def load(path, *, trusted=None):
         nothing from it is run.
     ModelFileError
         If the file is not a skfmnist model file, is truncated or corrupt, comes from a newer
-        file format, or would inflate beyond the limits checked before reading (at most 256
-        entries per archive, and 16 times its compressed size, 64 MiB at least, for the file,
-        its skops payload and each network's ``.keras`` archive). The message names the file
-        and the problem.
+        file format, or breaks the limits checked before anything is inflated or built: at
+        most 256 entries per archive, each name once, and 16 times its compressed size (64 MiB
+        at least) for the file, its skops payload and each network's ``.keras`` archive; the
+        networks' weights, as their Keras configs would build them and as their HDF5 files
+        declare them, at most the file's own budget, and never more than the HDF5 files
+        store. The message names the file and the problem; the cause, if any, is chained.
+    TypeError
+        If ``trusted`` is not a list of type names.
     """
     import skops.io
 
-    manifest, payload = _read_archive(path)
+    allowed = set(TRUSTED_TYPES) | set(_check_trusted(trusted))
+    manifest, payload, budget = _read_archive(path)
     _check_manifest(path, manifest)
-    _check_payload_limits(path, payload)
-    allowed = set(TRUSTED_TYPES) | set(trusted or ())
+    _check_payload(path, payload, budget)
     try:
         untrusted = sorted(set(skops.io.get_untrusted_types(data=payload)) - allowed)
-    except Exception as exc:  # skops reports damaged payloads with assorted exception types
-        raise ModelFileError(f"{path} is corrupt: its estimator data cannot be read ({exc}).") from None
+    except _DAMAGED as exc:
+        raise ModelFileError(f"{path} is corrupt: its estimator data cannot be read "
+                             f"({type(exc).__name__}: {exc}).") from exc
     if untrusted:
         raise UntrustedTypesError(path, untrusted)
     try:
         return skops.io.loads(payload, trusted=sorted(allowed))
-    except Exception as exc:
+    except _DAMAGED as exc:
         raise ModelFileError(
             f"{path} is corrupt: the estimator could not be rebuilt ({type(exc).__name__}: {exc})."
-        ) from None
+        ) from exc
 
+
+def _check_trusted(trusted):
+    """``trusted`` as a tuple of type names, or a TypeError that says what it takes."""
+    if trusted is None:
+        return ()
+    if isinstance(trusted, (list, tuple, set, frozenset)) and all(
+            isinstance(name, str) for name in trusted):
+        return tuple(trusted)
+    raise TypeError(
+        "trusted must be None or a list of type names (str), as UntrustedTypesError.types "
+        f"reports them, e.g. trusted=['mypackage.MyStep']; got {trusted!r:.100}. There is no "
+        "setting that trusts every type: each one is named."
+    )

@@ -192,12 +192,16 @@ def cmd_train(args):
     _write_evaluation(clf, X_test, y_test, out, fit_seconds, args.report, n_train=len(X_train))
 
 
+def _model_file(path):
+    """The model file that MODEL names: the file itself or the one in a `train` run's folder."""
+    path = Path(path)
+    return path / MODEL_FILE if path.is_dir() else path
+
+
 def _load_model(path):
     from skfmnist import load
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / MODEL_FILE
+    path = _model_file(path)
     if not path.is_file():
         raise CommandError(f"no model file at {path}")
     return load(path)
@@ -245,12 +249,18 @@ def cmd_predict(args):
 
 def cmd_export(args):
     from skfmnist import export
+    from skfmnist._fileutils import check_regular_target
 
     target = Path(args.out)
+    model = _model_file(args.model)
+    if target.exists() and model.exists() and os.path.samefile(target, model):
+        raise CommandError(f"OUT {target} is the model file being exported; name another "
+                           "file, e.g. model.onnx")
     _writable_folder(target.parent, "OUT's folder")
-    export(_load_model(args.model), target, format=args.format)
-    print(f"wrote {target} ({args.format}): input 'images', float32 (n, pixels), raw 0-255 "
-          "grey levels; output class probabilities")
+    check_regular_target(target)
+    export(_load_model(model), target, format=args.format)
+    print(f"wrote {target} ({args.format}): input 'images', float32 (batch, pixels), raw 0-255 "
+          "grey levels; output 'probabilities', float32 (batch, classes)")
 
 
 def cmd_search(args):

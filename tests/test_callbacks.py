@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from ._tmpfs import mounted_tmpfs
+from ._disks import tmpfs_or_skip
 
 # A real full disk: a 64 KiB tmpfs (needs root and mount; skipped elsewhere). The checkpoint of
 # a network larger than that fails to write on the second improvement or the first.
@@ -32,7 +32,7 @@ FULL_DISK_RUN = """
 
 @pytest.fixture
 def tiny_tmpfs(tmp_path):
-    with mounted_tmpfs(tmp_path / "full", "size=64k") as folder:
+    with tmpfs_or_skip(tmp_path / "full") as folder:
         yield folder
 
 
@@ -61,15 +61,15 @@ def test_a_failed_checkpoint_write_keeps_the_last_good_one(tmp_path, monkeypatch
     rng = np.random.RandomState(0)
     X, y = rng.rand(200, 16).astype("float32"), np.arange(200) % 2
     written = []
-    save_weights = keras.Model.save_weights
+    fsync = os.fsync
 
-    def disk_full_after_the_first(model, path, *args, **kwargs):
+    def disk_full_after_the_first(fd):  # the kernel reports ENOSPC at latest when syncing
         if written:
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(path)
-        return save_weights(model, path, *args, **kwargs)
+        written.append(fd)
+        return fsync(fd)
 
-    monkeypatch.setattr(keras.Model, "save_weights", disk_full_after_the_first)
+    monkeypatch.setattr(os, "fsync", disk_full_after_the_first)
     clf = FashionMLP(hidden_layer_sizes=(8,), epochs=4, learning_rate=0.01,
                      lr_schedule="constant", random_state=0, checkpoint_dir=tmp_path)
     with pytest.warns(RuntimeWarning, match="No space left on device.*Training goes on"):
@@ -99,3 +99,85 @@ def test_patience_stops_training_after_that_many_epochs_without_improvement():
     assert model.stop_training
     assert tracker.restore(model)
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), best_weights))
+
+
+# Stops inside the checkpoint's write (after the data, before the rename), so that the parent
+# can kill it there with SIGKILL.
+STALLED_CHECKPOINT = """
+    import os, sys, time
+    import numpy as np
+    from skfmnist import FashionMLP
+
+    def stall(fd):
+        print("writing", flush=True)
+        time.sleep(120)
+
+    os.fsync = stall
+    rng = np.random.RandomState(0)
+    FashionMLP(hidden_layer_sizes=(4,), epochs=1, random_state=0,
+               checkpoint_dir=sys.argv[1]).fit(rng.rand(64, 16).astype("float32"),
+                                               np.arange(64) % 2)
+"""
+
+
+@pytest.mark.slow  # a fresh interpreter that imports TensorFlow and trains
+def test_a_checkpoint_writer_killed_mid_write_leaves_a_leftover_the_next_fit_removes(tmp_path):
+    import signal
+
+    from skfmnist import FashionMLP
+    from skfmnist._callbacks import CHECKPOINT_NAME
+
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(STALLED_CHECKPOINT),
+                               str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    leftovers = [p.name for p in tmp_path.iterdir()]
+    assert len(leftovers) == 1 and leftovers[0].startswith(f".{CHECKPOINT_NAME}.{writer.pid}.")
+    rng = np.random.RandomState(0)
+    FashionMLP(hidden_layer_sizes=(4,), epochs=1, random_state=0, checkpoint_dir=tmp_path).fit(
+        rng.rand(64, 16).astype("float32"), np.arange(64) % 2)
+    assert [p.name for p in tmp_path.iterdir()] == [CHECKPOINT_NAME]
+
+
+def test_checkpoint_writes_leave_process_wide_state_alone(tmp_path):
+    """No umask change, no swapped sys.unraisablehook, no forced garbage collection: state that
+    other threads share. Watched at every call made while checkpoints are written, one of them
+    on a full disk."""
+    import errno
+    import gc
+
+    import keras
+
+    from skfmnist._callbacks import BestEpoch
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    tracker = BestEpoch("loss", checkpoint_dir=tmp_path)
+    tracker.set_model(model)
+    hook, seen = sys.unraisablehook, set()
+
+    def watch(frame, event, arg):
+        if event == "c_call" and arg in (os.umask, gc.collect):
+            seen.add(arg.__name__)
+        if sys.unraisablehook is not hook:
+            seen.add("unraisablehook")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    sys.setprofile(watch)
+    try:
+        tracker.on_epoch_end(0, {"loss": 1.0})
+        fsync, os.fsync = os.fsync, disk_full
+        try:
+            with pytest.warns(RuntimeWarning, match="No space left"):
+                tracker.on_epoch_end(1, {"loss": 0.5})
+        finally:
+            os.fsync = fsync
+    finally:
+        sys.setprofile(None)
+    assert seen == set()
+    assert [p.name for p in tmp_path.iterdir()] == ["best.weights.h5"]

@@ -14,7 +14,7 @@ from skfmnist import CLASS_NAMES, DatasetError, _datasets as datasets, fetch_fas
 from skfmnist._datasets import CHECKSUMS, find_fashion_mnist
 
 from ._subprocess import run_python
-from ._tmpfs import mounted_tmpfs
+from ._disks import tmpfs_or_skip
 
 # The official files, byte for byte, beside the project checkout (absent in a user's clone).
 OFFICIAL_FILES = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
@@ -293,7 +293,7 @@ def test_data_home_that_is_a_file_still_finds_the_other_copies(isolated, source_
 def read_only_folder(tmp_path):
     """A real read-only file system: an empty tmpfs mounted read-only (root only). chmod cannot
     stand in for it: root writes through any mode."""
-    with mounted_tmpfs(tmp_path / "read-only", "ro,size=64k") as folder:
+    with tmpfs_or_skip(tmp_path / "read-only", "ro,size=64k") as folder:
         yield folder
 
 

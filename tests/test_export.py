@@ -1,5 +1,9 @@
 """ONNX export: raw images in, the pipeline's probabilities out, checked with onnxruntime."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import onnxruntime
 import pytest
@@ -22,7 +26,17 @@ NETWORKS = {
 
 def _onnx_proba(path, X):
     session = onnxruntime.InferenceSession(str(path))
-    return session.run(None, {"images": X.reshape(len(X), -1).astype(np.float32)})[0]
+    return session.run(["probabilities"], {"images": X.reshape(len(X), -1).astype(np.float32)})[0]
+
+
+@pytest.fixture(scope="module")
+def toy_pipeline():
+    """A tiny pipeline fitted on random images of three classes (no dataset needed)."""
+    rng = np.random.RandomState(0)
+    X, y = rng.randint(0, 256, (96, 784)).astype(np.uint8), np.arange(96) % 3
+    clf = make_pipeline(ImagePreprocessor(), FashionMLP(hidden_layer_sizes=(4,), epochs=1,
+                                                        random_state=0))
+    return clf.fit(X, y), X
 
 
 @pytest.mark.parametrize("name", NETWORKS)
@@ -66,6 +80,8 @@ def test_bare_network_takes_its_own_input(small_split, tmp_path):
      r"ImagePreprocessor before the network, nothing else; this pipeline has "
      r"\['ImagePreprocessor', 'PCA'\]"),
     (make_pipeline(ImagePreprocessor()), ValueError, "needs a FashionMLP or FashionCNN"),
+    (None, ValueError, "needs a FashionMLP or FashionCNN, or a pipeline ending in one; got None"),
+    (make_pipeline("passthrough"), ValueError, "got a pipeline of only passthrough steps"),
 ])
 def test_bad_calls_get_clear_errors(estimator, error, message, tmp_path):
     with pytest.raises(error, match=message):
@@ -76,3 +92,46 @@ def test_bad_calls_get_clear_errors(estimator, error, message, tmp_path):
 def test_unknown_format(tmp_path):
     with pytest.raises(ValueError, match=r"format must be one of \('onnx',\), got 'tflite'"):
         export(FashionMLP(), tmp_path / "model.tflite", format="tflite")
+
+
+def test_the_graph_names_its_input_output_and_batch_dimension(toy_pipeline, tmp_path):
+    clf, X = toy_pipeline
+    export(clf, tmp_path / "model.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"))
+    assert [(v.name, v.shape) for v in session.get_inputs()] == [("images", ["batch", 784])]
+    assert [(v.name, v.shape) for v in session.get_outputs()] == [("probabilities", ["batch", 3])]
+    proba = session.run(["probabilities"], {"images": X[:7].astype(np.float32)})[0]
+    np.testing.assert_allclose(proba, clf.predict_proba(X[:7]), atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, lambda path: path.symlink_to(path.parent / "x")],
+                         ids=["fifo", "symlink"])
+def test_export_writes_only_regular_files(toy_pipeline, tmp_path, make):
+    target = tmp_path / "model.onnx"
+    make(target)
+    with pytest.raises(FileExistsError, match=f"{target} is a .*not a regular file"):
+        export(toy_pipeline[0], target)
+    assert not target.is_file()
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "skfmnist.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+@pytest.mark.slow
+def test_cli_export_is_quiet_and_never_overwrites_its_model(toy_pipeline, tmp_path):
+    import skfmnist
+
+    model = tmp_path / "model.skfmnist"
+    skfmnist.save(toy_pipeline[0], model)
+    before = model.read_bytes()
+    exported = _cli("export", model, tmp_path / "m.onnx")
+    assert exported.returncode == 0, exported.stderr
+    assert "Warning" not in exported.stderr and "np.object" not in exported.stderr
+    assert "output 'probabilities'" in exported.stdout
+    overwrite = _cli("export", tmp_path, model)  # the run folder names the same model file
+    assert overwrite.returncode == 2
+    assert "is the model file being exported" in overwrite.stderr
+    assert model.read_bytes() == before

@@ -68,3 +68,48 @@ def test_a_full_disk_raises_and_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         atomic_write(target, fill_the_disk)
     assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_writing_never_changes_the_process_umask(tmp_path):
+    """Another thread creating a file at any moment of a write gets the usual mode: here a file
+    is created after every call the write makes."""
+    import stat
+
+    created = []
+
+    def create_a_file(frame, event, arg):
+        if event == "c_return":
+            probe = tmp_path / "probes" / str(len(created))
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o666))
+            created.append(stat.S_IMODE(os.stat(probe).st_mode))
+
+    (tmp_path / "probes").mkdir()
+    old_mask = os.umask(0o022)
+    sys.setprofile(create_a_file)
+    try:
+        atomic_write(tmp_path / "model.skfmnist", lambda stream: stream.write(b"new"))
+    finally:
+        sys.setprofile(None)
+        os.umask(old_mask)
+    assert created and set(created) == {0o644}
+    assert stat.S_IMODE((tmp_path / "model.skfmnist").stat().st_mode) == 0o644
+
+
+def _symlink(path):
+    (path.parent / "elsewhere").write_bytes(b"precious")
+    path.symlink_to(path.parent / "elsewhere")
+
+
+@pytest.mark.parametrize("make, kind", [
+    (_symlink, "a symbolic link"),
+    (os.mkfifo, "a FIFO"),
+    (os.mkdir, "a folder"),
+], ids=["symlink", "fifo", "folder"])
+def test_only_regular_files_are_written_or_replaced(tmp_path, make, kind):
+    target = tmp_path / "model.skfmnist"
+    make(target)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(FileExistsError, match=f"{target} is {kind}, not a regular file.*Name a"):
+        atomic_write(target, lambda stream: stream.write(b"new"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert not target.is_symlink() or (tmp_path / "elsewhere").read_bytes() == b"precious"

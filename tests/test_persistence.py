@@ -1,6 +1,8 @@
 import io
 import json
+import os
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -12,6 +14,7 @@ import skfmnist
 from skfmnist import ImagePreprocessor
 from skfmnist import ModelFileError, UntrustedTypesError, VersionMismatchWarning
 
+from ._disks import fill, mounted_tmpfs
 from ._hostile import CustomStep, RunsACommand
 from ._subprocess import run_python
 
@@ -121,18 +124,31 @@ def _replace_keras_archive(payload, edit):
     return out.getvalue()
 
 
-def _widen_output_layer(keras_archive):
-    source = zipfile.ZipFile(io.BytesIO(keras_archive))
+def _edit_member(archive, member, edit):
+    """The zip ``archive`` (bytes) with ``edit`` applied to the bytes of ``member``."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for name in source.namelist():
             data = source.read(name)
-            if name == "config.json":
-                config = json.loads(data)
-                config["config"]["layers"][-1]["config"]["units"] = 11  # weights hold 10
-                data = json.dumps(config).encode()
-            target.writestr(name, data)
+            target.writestr(name, edit(data) if name == member else data)
     return out.getvalue()
+
+
+def _edit_config(keras_archive, edit):
+    def rewrite(data):
+        config = json.loads(data)
+        edit(config["config"]["layers"])
+        return json.dumps(config).encode()
+
+    return _edit_member(keras_archive, "config.json", rewrite)
+
+
+def _widen_output_layer(keras_archive):
+    def widen(layers):
+        layers[-1]["config"]["units"] = 11  # weights hold 10
+
+    return _edit_config(keras_archive, widen)
 
 
 # Keras warns about the tampered layer before it fails to load it; the refusal is the point.
@@ -141,8 +157,10 @@ def test_tampered_weight_shapes_are_refused(fitted, tmp_path):
     path = tmp_path / "model.skfmnist"
     payload = _replace_keras_archive(skops.io.dumps(fitted["mlp"]), _widen_output_layer)
     _write_model_file(path, payload)
-    with pytest.raises(ModelFileError, match="corrupt: the estimator could not be rebuilt"):
+    with pytest.raises(ModelFileError,
+                       match="corrupt: the estimator could not be rebuilt") as error:
         skfmnist.load(path)
+    assert isinstance(error.value.__cause__, ValueError)  # Keras's own report, kept
 
 
 def test_keras_archive_with_code_is_refused(tmp_path):
@@ -231,14 +249,14 @@ def _zip_bomb(path, inflated=1536 << 20):
                 member.write(chunk)
 
 
-def test_zip_bomb_is_refused_before_inflating(tmp_path):
-    path = tmp_path / "bomb.skfmnist"
-    _zip_bomb(path)
-    assert path.stat().st_size < 2 << 20  # 1.5 GiB of zeros in under 2 MiB
+def _load_in_a_child(path):
+    """``(output, MiB)``: what loading ``path`` in a fresh process printed, and by how much
+    the peak memory of that process grew during the load."""
     output = run_python(f"""
         import resource, skfmnist, skops.io
+        from skfmnist import _keras_archive, layers
         from skfmnist._persistence import library_versions
-        library_versions()  # imports TensorFlow: the baseline
+        library_versions()  # imports TensorFlow and Keras: the baseline
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:
             skfmnist.load({str(path)!r})
@@ -247,8 +265,16 @@ def test_zip_bomb_is_refused_before_inflating(tmp_path):
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
         print("peak grew MiB", grown // 1024)
     """)
+    return output, int(output.split("peak grew MiB")[1])
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path):
+    path = tmp_path / "bomb.skfmnist"
+    _zip_bomb(path)
+    assert path.stat().st_size < 2 << 20  # 1.5 GiB of zeros in under 2 MiB
+    output, grown = _load_in_a_child(path)
     assert "refused:" in output and "would inflate to 1,610,61" in output
-    assert int(output.split("peak grew MiB")[1]) < 100
+    assert grown < 100
 
 
 @pytest.mark.parametrize("manifest, message", [
@@ -320,3 +346,207 @@ def test_recipe_parameters_survive_save_and_load(small_split, tmp_path):
     loaded = skfmnist.load(tmp_path / "recipe.skfmnist")
     assert loaded[-1].get_params() == clf[-1].get_params()
     np.testing.assert_array_equal(loaded.predict_proba(X_test[:30]), clf.predict_proba(X_test[:30]))
+
+
+@pytest.fixture(scope="module")
+def toy():
+    """Random images of three classes and a tiny network fitted on them: for logic, not
+    accuracy (no dataset needed)."""
+    from skfmnist import FashionMLP
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randint(0, 256, (96, 784)).astype(np.uint8), np.arange(96) % 3
+    mlp = FashionMLP(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X / 255, y)
+    return {"X": X, "y": y, "mlp": mlp, "preprocessor": ImagePreprocessor().fit(X)}
+
+
+def _huge_first_layer(layers):
+    assert layers[1]["class_name"] == "Dense"
+    layers[1]["config"]["units"] = 330_000  # 784 x 330,000 weights: 1 GB when built
+
+
+def _declare_a_huge_dataset(weights):
+    import h5py
+
+    buffer = io.BytesIO(weights)
+    with h5py.File(buffer, "r+") as store:
+        del store["layers/dense/vars/0"]
+        # 1 GiB declared, nothing written: HDF5 allocates the data only when it is written
+        store.create_dataset("layers/dense/vars/0", shape=(1 << 18, 1 << 10), dtype="float32")
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit, message", [
+    (lambda archive: _edit_config(archive, _huge_first_layer), "would build 1,"),
+    (lambda archive: _edit_member(archive, "model.weights.h5", _declare_a_huge_dataset),
+     "model.weights.h5 declares 1,073,7"),
+], ids=["config", "hdf5"])
+def test_crafted_network_is_refused_before_keras_allocates_it(toy, tmp_path, edit, message):
+    path = tmp_path / "crafted.skfmnist"
+    _write_model_file(path, _replace_keras_archive(skops.io.dumps(toy["mlp"]), edit))
+    assert path.stat().st_size < 1 << 20
+    output, grown = _load_in_a_child(path)
+    assert "refused:" in output and message in output
+    assert grown < 256
+
+
+def _with_a_second(archive, name, data):
+    """The zip ``archive`` (bytes) with one more member called ``name``."""
+    out = io.BytesIO(archive)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile: "Duplicate name"
+        with zipfile.ZipFile(out, "a") as target:
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("level", ["file", "payload", "network"])
+def test_repeated_member_names_are_refused_at_every_level(toy, tmp_path, level):
+    path = tmp_path / "twice.skfmnist"
+    payload = skops.io.dumps(toy["mlp"])
+    if level == "payload":
+        payload = _with_a_second(payload, "schema.json", b"{}")
+    if level == "network":
+        payload = _replace_keras_archive(
+            payload, lambda archive: _with_a_second(archive, "config.json", b"{}"))
+    _write_model_file(path, payload)
+    if level == "file":
+        path.write_bytes(_with_a_second(path.read_bytes(), "estimator.skops",
+                                        skops.io.dumps(toy["preprocessor"])))
+    with pytest.raises(ModelFileError, match="refused: .*more than one member named"):
+        skfmnist.load(path)
+
+
+def test_networks_share_the_files_budget(toy, tmp_path):
+    import copy
+
+    def wide_first_layer(layers):
+        layers[1]["config"]["units"] = 13_000  # 41 MB of weights: within one network's budget
+
+    path = tmp_path / "three.skfmnist"
+    networks = skops.io.dumps([copy.deepcopy(toy["mlp"]) for _ in range(3)])
+    _write_model_file(path, _replace_keras_archive(
+        networks, lambda archive: _edit_config(archive, wide_first_layer)))
+    with pytest.raises(ModelFileError, match="its networks would hold 1[0-9,]{10} bytes of "
+                                             "weights, more than the 67,108,864 allowed"):
+        skfmnist.load(path)
+
+
+def test_a_full_temporary_folder_does_not_break_loading(toy, tmp_path):
+    path = tmp_path / "model.skfmnist"
+    skfmnist.save(toy["mlp"], path)
+    np.save(tmp_path / "X.npy", toy["X"][:5] / 255)
+    load_and_predict = f"""
+        import numpy as np, skfmnist
+        proba = skfmnist.load({str(path)!r}).predict_proba(np.load({str(tmp_path / "X.npy")!r}))
+        np.save({str(tmp_path / "out.npy")!r}, proba)
+    """
+    with mounted_tmpfs(tmp_path / "tmp") as mounted:
+        if mounted:  # room for tempfile's probe of the folder, not for a network
+            fill(tmp_path / "tmp", leave=8 << 10)
+        else:  # no mount here: creating a folder under TMPDIR fails as on a full disk
+            load_and_predict = NO_FOLDERS_UNDER_TMPDIR + load_and_predict
+        run_python(load_and_predict, env={"TMPDIR": str(tmp_path / "tmp")})
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"),
+                                  toy["mlp"].predict_proba(toy["X"][:5] / 255))
+
+
+NO_FOLDERS_UNDER_TMPDIR = """
+    import errno, os, sys
+
+    def no_space(event, args):
+        if event == "os.mkdir" and str(args[0]).startswith(os.environ["TMPDIR"]):
+            raise OSError(errno.ENOSPC, "No space left on device", str(args[0]))
+
+    sys.addaudithook(no_space)
+"""
+
+
+@pytest.mark.parametrize("trusted", [True, "tests._hostile.CustomStep", [CustomStep]],
+                         ids=["bool", "str", "class"])
+def test_trusted_must_be_a_list_of_type_names(toy, tmp_path, trusted):
+    path = tmp_path / "pre.skfmnist"
+    skfmnist.save(toy["preprocessor"], path)
+    with pytest.raises(TypeError, match=r"trusted must be None or a list of type names \(str\)"
+                                        r".*trusted=\['mypackage.MyStep'\]"):
+        skfmnist.load(path, trusted=trusted)
+
+
+def test_a_manifest_with_thousands_of_versions_gets_a_short_warning(toy, tmp_path):
+    path = tmp_path / "crowded.skfmnist"
+    versions = {**skfmnist._persistence.library_versions(), "keras": "0." + "9" * 50_000,
+                **{f"library{index}": "1.0" for index in range(40_000)}}
+    _write_model_file(path, skops.io.dumps(toy["preprocessor"]),
+                      {"format": "skfmnist-model", "format_version": 1, "versions": versions})
+    with pytest.warns(VersionMismatchWarning, match="keras differ") as record:
+        skfmnist.load(path)
+    assert len(str(record[0].message)) < 1000
+
+
+def test_a_bug_while_rebuilding_is_not_reported_as_a_corrupt_file(toy, tmp_path, monkeypatch):
+    from skfmnist import _keras_archive
+
+    path = tmp_path / "model.skfmnist"
+    skfmnist.save(toy["mlp"], path)
+
+    def buggy(archive):
+        raise AttributeError("a bug of skfmnist's own")
+
+    monkeypatch.setattr(_keras_archive, "from_bytes", buggy)
+    with pytest.raises(AttributeError, match="a bug of skfmnist's own"):
+        skfmnist.load(path)
+
+
+def test_a_path_checkpoint_dir_round_trips(toy, tmp_path):
+    from pathlib import Path
+
+    from skfmnist import FashionMLP
+
+    clf = FashionMLP(hidden_layer_sizes=(4,), epochs=1, random_state=0,
+                     checkpoint_dir=tmp_path / "checkpoints").fit(toy["X"] / 255, toy["y"])
+    skfmnist.save(clf, tmp_path / "model.skfmnist")
+    loaded = skfmnist.load(tmp_path / "model.skfmnist")
+    assert loaded.checkpoint_dir == tmp_path / "checkpoints"
+    assert isinstance(loaded.checkpoint_dir, Path)
+
+
+@pytest.mark.slow
+def test_fitted_search_and_calibration_load_without_trusted(toy, tmp_path):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import GridSearchCV
+
+    from skfmnist import FashionMLP
+
+    X, y = toy["X"], toy["y"]
+
+    def pipeline():
+        return make_pipeline(ImagePreprocessor(),
+                             FashionMLP(hidden_layer_sizes=(4,), epochs=1, random_state=0))
+
+    search = GridSearchCV(pipeline(), {"fashionmlp__batch_size": [32, 64]}, cv=2,
+                          scoring="accuracy").fit(X, y)
+    fitted = {
+        "search": search,
+        "sigmoid": CalibratedClassifierCV(pipeline(), cv=2).fit(X, y),
+        "isotonic_frozen": CalibratedClassifierCV(FrozenEstimator(search.best_estimator_),
+                                                  method="isotonic").fit(X, y),
+    }
+    for name, estimator in fitted.items():
+        skfmnist.save(estimator, tmp_path / f"{name}.skfmnist")
+        loaded = skfmnist.load(tmp_path / f"{name}.skfmnist")
+        np.testing.assert_array_equal(loaded.predict_proba(X[:10]),
+                                      estimator.predict_proba(X[:10]), err_msg=name)
+    assert skfmnist.load(tmp_path / "search.skfmnist").cv_results_["params"] == \
+        search.cv_results_["params"]
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, lambda path: path.symlink_to(path.parent / "x")],
+                         ids=["fifo", "symlink"])
+def test_save_writes_only_regular_files(toy, tmp_path, make):
+    target = tmp_path / "model.skfmnist"
+    make(target)
+    with pytest.raises(FileExistsError, match="not a regular file"):
+        skfmnist.save(toy["preprocessor"], target)
+    assert not target.is_file()
