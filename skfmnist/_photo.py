@@ -42,6 +42,7 @@ _MAX_EDGE_NOISE = 10.0
 # More of the edges than this fraction differing from the background: the edges are not a
 # background but objects filling the frame.
 _MAX_BUSY_EDGE = 0.5
+_INVERTED = "inverted (Fashion-MNIST shows light clothes on black)"
 
 
 def dataset_form(grey, name):
@@ -67,8 +68,7 @@ def dataset_form(grey, name):
         _found_note(name, grey.shape, found),
         f"{name}: cropped to {right - left}x{bottom - top}, resized to {size[1]}x{size[0]} "
         "(longest edge 28, aspect ratio kept) and centred on a black 28x28 canvas",
-        *([f"{name}: inverted (Fashion-MNIST shows light clothes on black)"] if found.light
-          else []),
+        *([f"{name}: {_INVERTED}"] if found.light else []),
         *([f"{name}: the background level {black:.0f} made black"] if black not in (0, 255)
           else []),
     ]
@@ -77,7 +77,7 @@ def dataset_form(grey, name):
 def _dataset_sized(grey, name):
     pixels = np.clip(np.round(grey), 0, 255).astype(np.uint8)
     if _edges(pixels).mean() > 127:  # dark clothes on a light background: the opposite
-        return 255 - pixels, [f"{name}: inverted (Fashion-MNIST shows light clothes on black)"]
+        return 255 - pixels, [f"{name}: {_INVERTED}"]
     return pixels, []
 
 
