@@ -28,6 +28,7 @@ _LAZY = {
     "UntrustedTypesError": "skfmnist._persistence",
     "VersionMismatchWarning": "skfmnist._persistence",
     "export": "skfmnist._export",
+    "read_images": "skfmnist._imageio",
 }
 
 __all__ = [*_LAZY, "__version__"]

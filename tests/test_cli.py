@@ -80,7 +80,7 @@ def test_predict_png_colour_and_npy(trained, tmp_path, capsys):
     lines = output.out.strip().splitlines()
     assert lines[0].startswith(f"{png}: ") and "%" in lines[0]
     assert "converted from RGB colour to greyscale" in output.err
-    assert "resized from 56x56 to 28x28" in output.err and "inverted" in output.err
+    assert "cropped to 56x30, resized to 28x15" in output.err and "inverted" in output.err
     assert main(["predict", str(trained), str(tmp_path / "batch.npy")]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 3
     # A folder: every picture and array in it, sorted by name.
