@@ -37,7 +37,7 @@ from . import _builders as builders
 from ._calibration import fit_temperature
 from ._callbacks import BestEpoch, StepSchedule
 from ._data import make_dataset, predict_in_chunks, validation_split
-from ._docstrings import TRAINING_DATA, Substitution
+from ._docstrings import PREDICTION_DATA, TRAINING_DATA, Substitution
 from ._images import flatten_images
 from ._scikeras_compat import KerasClassifierCompat
 from ._sklearn_compat import Interval, StrOptions, _check_sample_weight, _fit_context
@@ -259,13 +259,9 @@ class FashionClassifierBase(KerasClassifierCompat):
         seed = self._seed + initial_epoch
         labels = builders.training_targets(self.model_, targets, self.n_classes_)
         arrays = (X, labels) if sample_weight is None else (X, labels, sample_weight)
-        train_index, held_out, validation_data = None, None, None
-        if self.validation_split or self.calibration:
-            # The validation rows also calibrate; without them, a small share is held out.
-            train_index, held_out = validation_split(
-                targets, self.validation_split or CALIBRATION_SHARE, seed)
-        if self.validation_split:
-            validation_data = self.get_iterator(arrays[:2], index=held_out)
+        train_index, held_out = self._held_out_rows(targets, seed)
+        validation_data = (self.get_iterator(arrays[:2], index=held_out)
+                           if self.validation_split else None)
         tracker = BestEpoch("val_loss" if self.validation_split else "loss",
                             patience=self.patience if self.early_stopping else None,
                             checkpoint_dir=self.checkpoint_dir)
@@ -285,15 +281,23 @@ class FashionClassifierBase(KerasClassifierCompat):
             restored = tracker.restore(self.model_)
             self._record_history(self.model_.history.history)
             warnings.warn(_interrupt_message(tracker, restored), UserWarning, stacklevel=4)
-            return
-        self._record_history(records)
-        self._check_finite(records, X)
-        if self.ema_momentum is not None:
-            self._refresh_batch_norm(batches)
-        if self.early_stopping:
-            tracker.restore(self.model_)
+        else:
+            self._record_history(records)
+            self._check_finite(records, X)
+            if self.ema_momentum is not None:
+                self._refresh_batch_norm(batches)
+            if self.early_stopping:
+                tracker.restore(self.model_)
         if self.calibration:
             self.calibrate(X[held_out], targets[held_out])
+
+    def _held_out_rows(self, targets, seed):
+        """Row indices ``(train, held_out)``, stratified and seeded: the validation split,
+        whose rows also calibrate; with calibration alone, a small share of the rows; ``(None,
+        None)`` (train on all) when neither is asked for."""
+        if not (self.validation_split or self.calibration):
+            return None, None
+        return validation_split(targets, self.validation_split or CALIBRATION_SHARE, seed)
 
     def calibrate(self, X, targets):
         """Fit ``temperatures_`` on held-out rows ``X`` with class indices ``targets``: for each
@@ -384,13 +388,13 @@ class FashionClassifierBase(KerasClassifierCompat):
         return (*sorted(self._inference_options_dict().items()),
                 ("temperature", self._temperature()))
 
+    @Substitution(prediction_data=PREDICTION_DATA)
     def predict_proba(self, X):
-        """Class probabilities of the images ``X``.
+        """Class probabilities of the images ``X`` (calibrated, unless ``calibration=None``).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
-            Images, scaled as the training images were.
+%(prediction_data)s
 
         Returns
         -------
@@ -401,13 +405,13 @@ class FashionClassifierBase(KerasClassifierCompat):
         X, _ = self._validate_input(X, reset=False)
         return self.predict_loop(X)
 
+    @Substitution(prediction_data=PREDICTION_DATA)
     def predict(self, X):
         """The most probable class of each image in ``X``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
-            Images, scaled as the training images were.
+%(prediction_data)s
 
         Returns
         -------

@@ -24,6 +24,10 @@ TRAINING_DATA = """\
         y : array-like of shape (n_samples,)
             Class labels (integers or strings)."""
 
+PREDICTION_DATA = """\
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
+            Images, scaled as the training images were."""
+
 LR_SCHEDULE = """\
         How the learning rate changes, step by step, over the epochs of one ``fit``: not at
         all; multiplied by ``lr_decay`` per epoch; along a half cosine from ``learning_rate``
@@ -43,7 +47,7 @@ TRAINING_PARAMETERS = """\
         ``early_stopping``, whose restore would replace the averaged weights.
     calibration : {"temperature"} or None, default="temperature"
         Calibrated probabilities: ``fit`` ends by fitting one temperature (for the CNN, one
-        per test-time augmentation) on held-out rows, the validation split's or else 5 %% of
+        per test-time augmentation) on held-out rows, the validation split's or else 5 % of
         the training rows (stratified, seeded; not trained on), so that ``predict_proba``'s
         confidence matches how often the prediction is right. The predicted classes do not
         change. None trains on every row and returns the network's own probabilities, which

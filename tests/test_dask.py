@@ -13,6 +13,8 @@ from skfmnist import FashionCNN, ImagePreprocessor
 
 from ._subprocess import run_python
 
+pytestmark = pytest.mark.slow  # a real Dask cluster with worker processes
+
 distributed = pytest.importorskip("distributed", reason="Dask is the optional extra skfmnist[dask]")
 
 GRID = {"fashioncnn__conv_filters": [(4,), (8,)], "fashioncnn__kernel_size": [3, 5]}

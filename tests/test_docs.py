@@ -7,6 +7,8 @@ import pytest
 
 from ._subprocess import run_python
 
+pytestmark = pytest.mark.slow  # every documented snippet runs, Dask clusters and trainings included
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 

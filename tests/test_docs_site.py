@@ -8,7 +8,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from .test_docs import DOCS
+
+pytestmark = pytest.mark.slow  # the Sphinx build runs every gallery example
 
 RESULTS = DOCS.parent / "benchmarks" / "results"
 

@@ -40,8 +40,8 @@ def toy_pipeline():
 
 
 @pytest.mark.parametrize("name", NETWORKS)
-def test_exported_file_gives_predict_proba_on_raw_images(name, small_split, tmp_path):
-    X_train, y_train, X_test, _ = small_split
+def test_exported_file_gives_predict_proba_on_raw_images(name, toy_split, tmp_path):
+    X_train, y_train, X_test, _ = toy_split
     # One short epoch: enough to move weights and batch-norm statistics off their start.
     network = NETWORKS[name](epochs=1, random_state=0)
     scaling = "standard" if name == "cnn_small" else "minmax"
@@ -53,10 +53,10 @@ def test_exported_file_gives_predict_proba_on_raw_images(name, small_split, tmp_
                                atol=1e-5)
 
 
-def test_exported_graph_has_no_training_only_operations(small_split, tmp_path):
+def test_exported_graph_has_no_training_only_operations(toy_split, tmp_path):
     import onnx
 
-    X_train, y_train, _, _ = small_split
+    X_train, y_train, _, _ = toy_split
     clf = make_pipeline(ImagePreprocessor(), FashionCNN(conv_filters=(4,), epochs=1,
                                                         augment="flip_shift", random_erasing=0.5,
                                                         random_state=0))
@@ -65,8 +65,8 @@ def test_exported_graph_has_no_training_only_operations(small_split, tmp_path):
     assert not {op for op in operations if "Random" in op or "Dropout" in op}
 
 
-def test_bare_network_takes_its_own_input(small_split, tmp_path):
-    X_train, y_train, X_test, _ = small_split
+def test_bare_network_takes_its_own_input(toy_split, tmp_path):
+    X_train, y_train, X_test, _ = toy_split
     mlp = FashionMLP(hidden_layer_sizes=(16,), epochs=1, random_state=0)
     mlp.fit(X_train[:300] / 255, y_train[:300])
     export(mlp, tmp_path / "mlp.onnx")
@@ -135,3 +135,16 @@ def test_cli_export_is_quiet_and_never_overwrites_its_model(toy_pipeline, tmp_pa
     assert overwrite.returncode == 2
     assert "is the model file being exported" in overwrite.stderr
     assert model.read_bytes() == before
+
+
+def test_exported_file_returns_the_calibrated_probabilities(toy_split, tmp_path):
+    X_train, y_train, X_test, _ = toy_split
+    # Heavy label smoothing: the network's own probabilities are far from calibrated ones.
+    clf = make_pipeline(ImagePreprocessor(), FashionMLP(hidden_layer_sizes=(16,), epochs=2,
+                                                        label_smoothing=0.4, random_state=0))
+    clf.fit(X_train, y_train)
+    export(clf, tmp_path / "model.onnx")
+    exported = _onnx_proba(tmp_path / "model.onnx", X_test[:50])
+    np.testing.assert_allclose(exported, clf.predict_proba(X_test[:50]), atol=1e-5)
+    clf.set_params(fashionmlp__calibration=None)
+    assert np.abs(exported - clf.predict_proba(X_test[:50])).max() > 0.05

@@ -11,6 +11,8 @@ from sklearn.pipeline import make_pipeline
 
 from skfmnist import ImagePreprocessor
 
+pytestmark = pytest.mark.slow  # searches in worker processes, each importing TensorFlow
+
 
 @pytest.fixture(scope="module")
 def data(small_split):

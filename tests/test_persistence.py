@@ -20,10 +20,10 @@ from ._subprocess import run_python
 
 
 @pytest.fixture(scope="module")
-def fitted(small_split):
+def fitted(toy_split):
     from skfmnist import FashionCNN, FashionMLP
 
-    X_train, y_train, X_test, _ = small_split
+    X_train, y_train, X_test, _ = toy_split
     X, y = X_train[:600], y_train[:600]
     pre = ImagePreprocessor().fit(X)
     tiny = dict(epochs=1, random_state=0)
@@ -335,16 +335,17 @@ def test_save_refuses_what_is_not_an_estimator_and_keeps_the_existing_file(fitte
     assert path.read_bytes() == before
 
 
-def test_recipe_parameters_survive_save_and_load(small_split, tmp_path):
+def test_recipe_parameters_survive_save_and_load(toy_split, tmp_path):
     from skfmnist import FashionCNN
 
-    X_train, y_train, X_test, _ = small_split
+    X_train, y_train, X_test, _ = toy_split
     cnn = FashionCNN(conv_filters=(4,), dense_units=8, epochs=1, tta="flip", ema_momentum=0.9,
                      lr_schedule="onecycle", random_state=0)
     clf = make_pipeline(ImagePreprocessor(), cnn).fit(X_train[:300], y_train[:300])
     skfmnist.save(clf, tmp_path / "recipe.skfmnist")
     loaded = skfmnist.load(tmp_path / "recipe.skfmnist")
     assert loaded[-1].get_params() == clf[-1].get_params()
+    assert loaded[-1].temperatures_ == clf[-1].temperatures_  # calibrated as it was
     np.testing.assert_array_equal(loaded.predict_proba(X_test[:30]), clf.predict_proba(X_test[:30]))
 
 

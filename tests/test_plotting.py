@@ -10,10 +10,10 @@ matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="module")
-def fitted_pipeline(small_split):
+def fitted_pipeline(toy_split):
     from skfmnist import FashionCNN
 
-    X_train, y_train, _, _ = small_split
+    X_train, y_train, _, _ = toy_split
     cnn = FashionCNN(conv_filters=(4, 8), dense_units=16, batch_size=32, epochs=2,
                      validation_split=0.2, random_state=0)
     return make_pipeline(ImagePreprocessor(), cnn).fit(X_train[:800], y_train[:800])
@@ -23,25 +23,25 @@ def _texts(ax):
     return [text.get_text() for text in ax.texts]
 
 
-def test_plot_samples(small_split):
-    X, y, _, _ = small_split
+def test_plot_samples(toy_split):
+    X, y, _, _ = toy_split
     fig = plotting.plot_samples(X, y, n_images=10, n_cols=5)
     ax = fig.axes[0]
     assert len(ax.images) == 10
     assert _texts(ax) == [CLASS_NAMES[label] for label in y[:10]]
 
 
-def test_plot_samples_into_a_given_axes(small_split):
+def test_plot_samples_into_a_given_axes(toy_split):
     import matplotlib.pyplot as plt
 
-    X, _, _, _ = small_split
+    X, _, _, _ = toy_split
     fig, ax = plt.subplots()
     assert plotting.plot_samples(X.reshape(-1, 28, 28), n_images=4, ax=ax) is fig
     assert len(ax.images) == 4 and len(ax.texts) == 0
 
 
-def test_plot_predictions_colours_right_and_wrong(fitted_pipeline, small_split):
-    _, _, X_test, y_test = small_split
+def test_plot_predictions_colours_right_and_wrong(fitted_pipeline, toy_split):
+    _, _, X_test, y_test = toy_split
     fig = plotting.plot_predictions(fitted_pipeline, X_test, y_test, n_images=12)
     ax = fig.axes[0]
     correct = fitted_pipeline.predict(X_test[:12]) == y_test[:12]
@@ -65,8 +65,8 @@ def test_plot_history(fitted_pipeline):
 
 
 @pytest.mark.parametrize("normalize", [None, "true"])
-def test_plot_confusion_matrix(fitted_pipeline, small_split, normalize):
-    _, _, X_test, y_test = small_split
+def test_plot_confusion_matrix(fitted_pipeline, toy_split, normalize):
+    _, _, X_test, y_test = toy_split
     display = plotting.plot_confusion_matrix(fitted_pipeline, X_test, y_test,
                                              normalize=normalize)
     matrix = display.confusion_matrix
@@ -79,8 +79,8 @@ def test_plot_confusion_matrix(fitted_pipeline, small_split, normalize):
 
 
 @pytest.mark.parametrize("index", [0, slice(0, 1)], ids=["image", "batch-of-one"])
-def test_plot_probabilities(fitted_pipeline, small_split, index):
-    _, _, X_test, _ = small_split
+def test_plot_probabilities(fitted_pipeline, toy_split, index):
+    _, _, X_test, _ = toy_split
     fig = plotting.plot_probabilities(fitted_pipeline, X_test[index])
     ax_image, ax_bars = fig.axes
     heights = [bar.get_width() for bar in ax_bars.patches]
@@ -90,8 +90,8 @@ def test_plot_probabilities(fitted_pipeline, small_split, index):
     assert [t.get_text() for t in ax_bars.get_yticklabels()] == list(CLASS_NAMES)
 
 
-def test_plot_feature_maps(fitted_pipeline, small_split):
-    _, _, X_test, _ = small_split
+def test_plot_feature_maps(fitted_pipeline, toy_split):
+    _, _, X_test, _ = toy_split
     fig = plotting.plot_feature_maps(fitted_pipeline, X_test[:2], n_maps=4)
     ax = fig.axes[0]
     assert len(ax.images) == 2 * 2 * 4  # images x conv layers x channels
@@ -100,19 +100,19 @@ def test_plot_feature_maps(fitted_pipeline, small_split):
         plotting.plot_feature_maps(fitted_pipeline, X_test[:1], layers=["nope"])
 
 
-def test_plot_feature_maps_needs_a_cnn(small_split):
+def test_plot_feature_maps_needs_a_cnn(toy_split):
     from skfmnist import FashionMLP
 
-    X, y, _, _ = small_split
+    X, y, _, _ = toy_split
     mlp = FashionMLP(hidden_layer_sizes=(8,), epochs=1).fit(X[:100] / 255, y[:100])
     with pytest.raises(ValueError, match="needs a fitted FashionCNN"):
         plotting.plot_feature_maps(mlp, X[:1] / 255)
 
 
-def test_learning_rate_finder(small_split):
+def test_learning_rate_finder(toy_split):
     from skfmnist import FashionMLP
 
-    X, y, _, _ = small_split
+    X, y, _, _ = toy_split
     pipe = make_pipeline(ImagePreprocessor(), FashionMLP(hidden_layer_sizes=(32,),
                                                          random_state=0))
     finder = find_learning_rate(pipe, X, y, min_lr=1e-5, max_lr=10.0)

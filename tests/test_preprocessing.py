@@ -13,16 +13,16 @@ def test_accepts_flat_and_stacked_images(shape):
     np.testing.assert_allclose(Xt, X.reshape(5, -1) / 255.0, rtol=1e-6)
 
 
-def test_minmax_scaling_maps_raw_pixels_to_unit_interval(small_split):
-    X_train, _, X_test, _ = small_split
+def test_minmax_scaling_maps_raw_pixels_to_unit_interval(toy_split):
+    X_train, _, X_test, _ = toy_split
     pre = ImagePreprocessor().fit(X_train)
     Xt = pre.transform(X_test)
     assert Xt.min() == 0.0 and Xt.max() == 1.0
     assert pre.image_shape_ == (28, 28) and pre.n_features_in_ == 784
 
 
-def test_standard_scaling_uses_training_statistics(small_split):
-    X_train, _, X_test, _ = small_split
+def test_standard_scaling_uses_training_statistics(toy_split):
+    X_train, _, X_test, _ = toy_split
     pre = ImagePreprocessor(scaling="standard").fit(X_train)
     train = pre.transform(X_train)
     assert abs(train.mean()) < 1e-4 and abs(train.std() - 1) < 1e-4

@@ -10,6 +10,8 @@ from sklearn.utils.estimator_checks import (
 
 from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor
 
+pytestmark = pytest.mark.slow  # scikit-learn's checks fit each estimator dozens of times
+
 # What a user gets from the constructors (fewer epochs for the networks, which the checks fit
 # dozens of times). The networks declare the poor_score tag: a few epochs of mini-batch descent
 # do not promise the checks' accuracy thresholds on 2-feature toy data.
