@@ -164,10 +164,10 @@ class FashionCNN(FashionClassifierBase):
         Filters of the convolutions of each block; one block per entry.
     convs_per_block : int, default=1
         Convolutions per block.
-    kernel_size : int or tuple of int, default=3
-        Convolution kernel size.
-    strides : int, default=1
-        Convolution strides.
+    kernel_size : int or tuple of (int, int), default=3
+        Convolution kernel size: one int, or ``(height, width)``.
+    strides : int or tuple of (int, int), default=1
+        Convolution strides: one int, or ``(height, width)``.
     padding : {"same", "valid"}, default="same"
         Convolution padding.
     pool_size : int, default=2

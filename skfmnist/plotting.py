@@ -288,7 +288,7 @@ def plot_feature_maps(estimator, X, *, layers=None, n_maps=8, ax=None):
     cnn, preprocess = _fitted_cnn(estimator)
     if preprocess is not None:
         X = preprocess.transform(X)
-    X = cnn._validate_data(X)[0]
+    X = cnn._validate_input(X, reset=False)[0]
     model = cnn.model_
     names = layers or [layer.name for layer in model.layers if "_act" in layer.name]
     unknown = sorted(set(names) - {layer.name for layer in model.layers})

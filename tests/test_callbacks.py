@@ -41,6 +41,7 @@ def _run(code):
                           text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
 
 
+@pytest.mark.slow  # a fresh interpreter trains on a full disk
 def test_checkpoint_on_a_full_disk_warns_keeps_training_and_exits_cleanly(tiny_tmpfs):
     result = _run(FULL_DISK_RUN.format(units=2000, folder=str(tiny_tmpfs)))
     assert result.returncode == 0, result.stderr[-2000:]  # no crash at exit (was a segfault)

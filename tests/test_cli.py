@@ -105,6 +105,7 @@ def test_export_writes_an_onnx_file_that_matches_the_model(trained, tmp_path, ca
     assert "wrote" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # each command in a fresh interpreter
 def test_commands_start_quietly(trained):
     result = subprocess.run([sys.executable, "-m", "skfmnist.cli", "info"], capture_output=True,
                             text=True, env={k: v for k, v in os.environ.items()
@@ -125,8 +126,9 @@ def test_commands_start_quietly(trained):
         (["search", "--grid", '{"dropout": 0.5}'], '"dropout" must map to a list of values'),
         (["predict", "{model}", "{bomb}"], "refused as too large to decode safely"),
         (["predict", "{model}", "{empty}"], "is a folder without images"),
-        (["train", "--subset", "10", "--epochs", "1", "--model", "mlp", "--param",
-          "hidden_layer_sizes=[100000000000]"], "ResourceExhaustedError"),
+        pytest.param(["train", "--subset", "10", "--epochs", "1", "--model", "mlp", "--param",
+                      "hidden_layer_sizes=[100000000000]"], "ResourceExhaustedError",
+                     marks=pytest.mark.slow),  # TensorFlow takes seconds to refuse it
         (["export", "{model}", "{file}/model.onnx"], "is a file, not a folder"),
     ],
 )
@@ -149,6 +151,7 @@ def test_errors_are_one_line_and_exit_2(trained, tmp_path, capsys, argv, message
     assert a_file.read_text() == ""
 
 
+@pytest.mark.slow  # a grid search
 def test_search_prints_a_results_table(capsys):
     assert main(["search", "--model", "mlp", "--grid", '{"hidden_layer_sizes": [[16], [32]]}',
                  "--cv", "2", "--subset", "600", "--epochs", "2"]) == 0

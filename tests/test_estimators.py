@@ -178,6 +178,7 @@ def test_partial_fit_trains_one_epoch_per_call(toy_scaled, tiny_mlp):
     assert clf.history_["loss"][1] < clf.history_["loss"][0]
 
 
+@pytest.mark.slow  # nine fits
 def test_grid_search_and_kfold_cross_validation_on_the_pipeline(toy_split, tiny_cnn):
     X_train, y_train, _, _ = toy_split
     X, y = X_train[:900], y_train[:900]
@@ -190,6 +191,7 @@ def test_grid_search_and_kfold_cross_validation_on_the_pipeline(toy_split, tiny_
     assert scores.shape == (3,) and scores.min() > 0.4
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_joblib_round_trip_is_exact_in_a_new_process(toy_split, tiny_cnn, tmp_path):
     X_train, y_train, X_test, _ = toy_split
     clf = make_pipeline(ImagePreprocessor(), tiny_cnn(epochs=1)).fit(X_train[:500], y_train[:500])

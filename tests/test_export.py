@@ -39,7 +39,9 @@ def toy_pipeline():
     return clf.fit(X, y), X
 
 
-@pytest.mark.parametrize("name", NETWORKS)
+# The defaults in the fast lane; the presets, larger networks, with the slow tests.
+@pytest.mark.parametrize("name", [pytest.param(name, marks=() if name.endswith("default")
+                                               else pytest.mark.slow) for name in NETWORKS])
 def test_exported_file_gives_predict_proba_on_raw_images(name, toy_split, tmp_path):
     X_train, y_train, X_test, _ = toy_split
     # One short epoch: enough to move weights and batch-norm statistics off their start.

@@ -51,6 +51,7 @@ def _write_model_file(path, payload, manifest=None):
         archive.writestr("estimator.skops", payload)
 
 
+@pytest.mark.slow  # a fresh interpreter per case
 @pytest.mark.parametrize("name", ["preprocessor", "mlp", "cnn", "pipeline"])
 def test_round_trip_is_exact_in_a_fresh_process(fitted, name, tmp_path):
     estimator, X = fitted[name], fitted["X"]
@@ -268,6 +269,7 @@ def _load_in_a_child(path):
     return output, int(output.split("peak grew MiB")[1])
 
 
+@pytest.mark.slow  # measures a fresh interpreter's memory
 def test_zip_bomb_is_refused_before_inflating(tmp_path):
     path = tmp_path / "bomb.skfmnist"
     _zip_bomb(path)
@@ -434,6 +436,7 @@ def test_networks_share_the_files_budget(toy, tmp_path):
         skfmnist.load(path)
 
 
+@pytest.mark.slow  # a real full disk
 def test_a_full_temporary_folder_does_not_break_loading(toy, tmp_path):
     path = tmp_path / "model.skfmnist"
     skfmnist.save(toy["mlp"], path)

@@ -114,7 +114,7 @@ def test_learning_rate_finder(toy_split):
 
     X, y, _, _ = toy_split
     pipe = make_pipeline(ImagePreprocessor(), FashionMLP(hidden_layer_sizes=(32,),
-                                                         random_state=0))
+                                                         batch_size=16, random_state=0))
     finder = find_learning_rate(pipe, X, y, min_lr=1e-5, max_lr=10.0)
     rates, losses = finder.learning_rates, finder.losses
     assert len(rates) == len(losses) > 5

@@ -38,6 +38,7 @@ def test_same_seed_same_probabilities_in_one_process(data):
     np.testing.assert_array_equal(_fit_proba(*data, 7), _fit_proba(*data, 7))
 
 
+@pytest.mark.slow  # fresh interpreters
 def test_same_seed_same_probabilities_across_processes():
     # Bit-identical needs the same number of TensorFlow threads (see the README), so both
     # processes are pinned to the same count, whatever this test process runs with.

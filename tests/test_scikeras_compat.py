@@ -62,6 +62,7 @@ def test_defect2_unknown_parameters():
     assert "\t" in repr(plain()) and repr(ours()) == "FashionMLP(epochs=1, hidden_layer_sizes=(4,))"
 
 
+@pytest.mark.slow  # a fresh interpreter per case
 @pytest.mark.parametrize("make, fails", [("plain", True), ("ours", False)])
 def test_defect3_global_op_determinism_after_seeded_fit(make, fails):
     output = run_python(f"""
@@ -80,6 +81,7 @@ def test_defect3_global_op_determinism_after_seeded_fit(make, fails):
         assert output.strip() == "ok"
 
 
+@pytest.mark.slow  # plain scikeras fits slowly on sparse input
 def test_defect4_validation_sparse_and_feature_names():
     plain().fit(sp.csr_matrix(X), Y)  # accepted silently
     with pytest.raises(TypeError, match="does not support sparse input"):
