@@ -37,7 +37,7 @@ from . import _builders as builders
 from ._calibration import fit_temperature
 from ._callbacks import BestEpoch, StepSchedule
 from ._data import make_dataset, predict_in_chunks, validation_split
-from ._docstrings import PREDICTION_DATA, TRAINING_DATA, Substitution
+from ._docstrings import API_PAGE_TEMPLATE, PREDICTION_DATA, TRAINING_DATA, Substitution
 from ._images import flatten_images
 from ._scikeras_compat import KerasClassifierCompat
 from ._sklearn_compat import Interval, StrOptions, _check_sample_weight, _fit_context
@@ -103,6 +103,9 @@ class FashionClassifierBase(KerasClassifierCompat):
     """What the MLP and the CNN share: the training loop and the prediction loop."""
 
     _parameter_constraints = TRAINING_CONSTRAINTS
+    # scikit-learn's HTML diagram links each estimator to its documentation page.
+    _doc_link_module = "skfmnist"
+    _doc_link_template = API_PAGE_TEMPLATE
 
     @Substitution(training_data=TRAINING_DATA)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -351,6 +354,12 @@ class FashionClassifierBase(KerasClassifierCompat):
                                              self.lr_decay)
 
         return [StepSchedule(rate, first_epoch=initial_epoch), *(self.callbacks or []), tracker]
+
+    @property
+    def current_epoch(self):
+        """Epochs trained so far (``history_`` is a plain dict here, which skops can save;
+        scikeras's property expects its defaultdict)."""
+        return len(getattr(self, "history_", {}).get("loss", ()))
 
     def _record_history(self, records):
         for key, values in records.items():

@@ -18,6 +18,11 @@ class Substitution:
         return obj
 
 
+#: The published API page of each public estimator (the docs site's ``generated/`` pages), which
+#: scikit-learn's HTML diagram of a pipeline links each step's name to, as it does for its own.
+API_PAGE_TEMPLATE = ("https://skfmnist.readthedocs.io/en/stable/generated/"
+                     "{estimator_module}.{estimator_name}.html")
+
 TRAINING_DATA = """\
         X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, h, w, 1)
             Training images, scaled (e.g. by :class:`~skfmnist.ImagePreprocessor`).

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docstrings import API_PAGE_TEMPLATE
 from ._images import describe_shape, flatten_images, resolve_image_shape
 from ._sklearn_compat import StrOptions, _fit_context
 
@@ -55,6 +56,10 @@ class ImagePreprocessor(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     >>> Xt.shape, Xt.dtype, float(Xt.max())
     ((2, 784), dtype('float32'), 1.0)
     """
+
+    # scikit-learn's HTML diagram links each estimator to its documentation page.
+    _doc_link_module = "skfmnist"
+    _doc_link_template = API_PAGE_TEMPLATE
 
     _parameter_constraints = {
         "scaling": [StrOptions({"minmax", "standard"})],

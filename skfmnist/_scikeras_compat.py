@@ -1,8 +1,8 @@
 """Every workaround for scikeras 0.13.0 (unmaintained since 2024) lives here.
 
 :class:`KerasClassifierCompat` is ``scikeras.wrappers.KerasClassifier`` with the defects that
-still reach skfmnist repaired: the class hierarchy, the tags, the parameter machinery,
-persistence and ``current_epoch``. Each override names the defect it covers;
+still reach skfmnist repaired: the class hierarchy, the tags, the parameter machinery and
+persistence. Each override names the defect it covers;
 ``tests/test_scikeras_compat.py`` shows every defect on a plain ``KerasClassifier`` next to its
 absence here, so that a scikeras release that fixes one makes its test fail and the workaround
 can go.
@@ -63,13 +63,6 @@ class KerasClassifierCompat(KerasClassifier, metaclass=_ClassifierMixinFirst):
     get_params = BaseEstimator.get_params
     set_params = BaseEstimator.set_params
     __repr__ = BaseEstimator.__repr__
-
-    # Defect 10 (epoch count): BaseWrapper.current_epoch reads ``history_["loss"]``, which a fit
-    # of 0 epochs never writes (KeyError).
-    @property
-    def current_epoch(self):
-        """Epochs trained so far."""
-        return len(getattr(self, "history_", {}).get("loss", ()))
 
     # Defect 7 (persistence): scikeras pickles a Keras model through Keras's loader with
     # safe_mode=False (scikeras/_saving_utils.py), and skops cannot walk a fitted

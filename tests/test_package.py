@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from ._subprocess import run_python
 
@@ -32,3 +33,20 @@ def test_internals_are_private_modules():
     modules = {path.stem for path in Path(skfmnist.__file__).parent.glob("*.py")}
     public = {name for name in modules if not name.startswith("_")}
     assert public == {"cli", "layers", "plotting"}
+
+
+
+def test_the_pipeline_diagram_links_each_step_to_its_api_page():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.utils import estimator_html_repr
+
+    from skfmnist import FashionCNN, FashionMLP, ImagePreprocessor
+
+    api = (Path(__file__).resolve().parents[1] / "docs" / "api.rst").read_text()
+    for steps in ((ImagePreprocessor(), FashionCNN()), (ImagePreprocessor(), FashionMLP())):
+        diagram = estimator_html_repr(make_pipeline(*steps))
+        for step in steps:
+            name = type(step).__name__
+            assert step._get_doc_link().endswith(f"/generated/skfmnist.{name}.html")
+            assert step._get_doc_link() in diagram
+            assert f"\n   {name}\n" in api  # the autosummary entry that writes that page
