@@ -19,14 +19,14 @@ from benchmarks._common import RESULTS
 from skfmnist import FashionCNN
 
 # tier -> the file its row is recorded in (see ablation.TIERS for the row and its tta)
-TIER_FILES = {"fast": "fast/ablation.json", "default": "recipe/ablation.json",
+TIER_FILES = {"fast": "fast_preset/ablation.json", "default": "recipe/ablation.json",
               "best": "recipe_best/ablation.json"}
 # Tiers measured as shipped (calibrated, with their held-out rows) by benchmarks.calibration:
-# those rows stand for the tier where they exist.
-SHIPPED_FILE = "calibration.json"
-SHIPPED = {"fast": "FashionCNN.fast()", "default": "FashionCNN()"}
-# benchmarks.serving times the default network; the fast tier trains the same one.
-SERVED_TIERS = ("fast", "default")
+# tier -> (file, model); those rows stand for the tier where they exist.
+SHIPPED = {"fast": ("calibration_fast/calibration.json", "FashionCNN.fast()"),
+           "default": ("calibration.json", "FashionCNN()")}
+# benchmarks.serving times the default network.
+SERVED_TIERS = ("default",)
 # (file, configuration of benchmarks.run): the MLP default and the notebooks' networks
 NETWORK_ROWS = [("mlp/accuracy_speed.json", "default_mlp"),
                 ("avx2/presets/accuracy_speed.json", "mlp_simple"),
@@ -76,7 +76,7 @@ def tier_row(results, tier):
            **(serving_cost(results, tta) if tier in SERVED_TIERS else {})}
     shipped = shipped_row(results, tier)
     if shipped is not None:
-        return {**row, **shipped, "network": f"`{tier}` tier, {SHIPPED[tier]} (tta={tta!r})"}
+        return {**row, **shipped, "network": f"`{tier}` tier, {SHIPPED[tier][1]} (tta={tta!r})"}
     if not (results / TIER_FILES[tier]).is_file():
         params = ablation.variant_params(name)
         cnn = FashionCNN(**dict(params, conv_filters=tuple(params["conv_filters"])))
@@ -93,15 +93,16 @@ def tier_row(results, tier):
 
 def shipped_row(results, tier):
     """The tier's estimator as benchmarks.calibration measured it, or None if it did not."""
-    if tier not in SHIPPED or not (results / SHIPPED_FILE).is_file():
+    path, model = SHIPPED.get(tier, (None, None))
+    if path is None or not (results / path).is_file():
         return None
-    info = _read(results, SHIPPED_FILE)
-    recorded = next((r for r in info["rows"] if r["model"] == SHIPPED[tier]), None)
+    info = _read(results, path)
+    recorded = next((r for r in info["rows"] if r["model"] == model), None)
     if recorded is None:
         return None
     return {"accuracy": recorded["accuracy"], "seeds": recorded["seeds"],
             "tflop": recorded["tflop"], "fit_s": recorded["fit_seconds"], "cpu": _cpu(info),
-            "source": SHIPPED_FILE}
+            "source": path}
 
 
 def serving_cost(results, tta):
