@@ -127,11 +127,11 @@ class FashionClassifierBase(KerasClassifierCompat):
         self : object
             The fitted estimator.
         """
-        self._refuse_fit_params(fit_params)
+        self._refuse_fit_params("fit", fit_params)
         warm = self.warm_start and self.__sklearn_is_fitted__()
         X, y = self._validate_input(X, y, reset=not warm)
         if warm:
-            self._check_continuation(y)
+            self._check_continuation()
         else:
             self.initialize_network(y)
         self.fit_loop(X, self.encode_targets(y), self._sample_weight(X, y, sample_weight),
@@ -159,7 +159,7 @@ class FashionClassifierBase(KerasClassifierCompat):
         self : object
             The fitted estimator.
         """
-        self._refuse_fit_params(fit_params)
+        self._refuse_fit_params("partial_fit", fit_params)
         first_call = not self.__sklearn_is_fitted__()
         if not first_call:
             # _fit_context skips validation for partial_fit on a fitted estimator, but
@@ -169,7 +169,7 @@ class FashionClassifierBase(KerasClassifierCompat):
         if first_call:
             self.initialize_network(y, classes)
         else:
-            self._check_continuation(y, classes)
+            self._check_continuation(classes)
         # A schedule spans the epochs of one fit; partial_fit's caller decides how many calls
         # there will be, so each runs at the base rate (as MLPClassifier's does).
         self.fit_loop(X, self.encode_targets(y), self._sample_weight(X, y, sample_weight),
@@ -206,7 +206,7 @@ class FashionClassifierBase(KerasClassifierCompat):
         self._network_params = self._current_network_params()
         self.history_ = {}
 
-    def _check_continuation(self, y, classes=None):
+    def _check_continuation(self, classes=None):
         """Refuse what a further fit of the network already built cannot honour: changed
         network parameters, or different classes."""
         changed = sorted(name for name, value in self._current_network_params().items()
@@ -309,8 +309,9 @@ class FashionClassifierBase(KerasClassifierCompat):
         self.temperatures_ = {}
         for options in self._inference_variants():
             network = builders.inference_model(self.model_, **options)
-            forward = _forward_function(network, self.n_features_in_)
-            proba = predict_in_chunks(lambda rows: forward(rows).numpy(), X, self.n_classes_)
+            # Called eagerly: one pass over a few thousand rows costs less than tracing.
+            proba = predict_in_chunks(lambda rows: network(rows, training=False).numpy(), X,
+                                      self.n_classes_)
             self.temperatures_[str(options.get("tta"))] = fit_temperature(proba, targets)
 
     def _check_finite(self, records, X):
@@ -504,7 +505,7 @@ class FashionClassifierBase(KerasClassifierCompat):
         """Fitted means "has a network": a fit that failed on bad input leaves none."""
         return hasattr(self, "model_")
 
-    def _refuse_fit_params(self, fit_params):
+    def _refuse_fit_params(self, method, fit_params):
         if not fit_params:
             return
         name = sorted(fit_params)[0]
@@ -513,7 +514,8 @@ class FashionClassifierBase(KerasClassifierCompat):
                   f"{type(self).__name__}({instead}=...) or .set_params({instead}=...), so that "
                   "clone, searches and saving keep it" if instead else
                   "the estimator's parameters (get_params()) say what fit can do")
-        raise TypeError(f"{type(self).__name__}.fit() takes no argument {name!r}: {advice}.")
+        raise TypeError(f"{type(self).__name__}.{method}() takes no argument {name!r}: "
+                        f"{advice}.")
 
     def _validate_params(self):
         super()._validate_params()

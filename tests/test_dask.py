@@ -50,7 +50,7 @@ def restored_environment(monkeypatch):
 def test_grid_search_on_a_local_cluster_equals_the_sequential_search(small_split, tmp_path,
                                                                      restored_environment):
     X_train, y_train, _, _ = small_split
-    X, y = X_train[:3000], y_train[:3000]
+    X, y = X_train[:2000], y_train[:2000]
     # The dashboard on any free port: the docs test's cluster may hold Dask's default 8787.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, \

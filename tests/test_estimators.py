@@ -232,8 +232,10 @@ def test_early_stopping_restores_the_best_epoch_which_the_checkpoint_holds(scale
 
     # Real images: the toy ones never stop improving, so no epoch would be worse than the last.
     X_train, y_train, X_test, _ = scaled_split
+    # Uncalibrated, so that the restored network's outputs are predict_proba's.
     clf = tiny_mlp(epochs=12, validation_split=0.2, early_stopping=True, patience=2,
-                   learning_rate=0.05, lr_schedule="constant", checkpoint_dir=tmp_path / "ckpt")
+                   learning_rate=0.05, lr_schedule="constant", checkpoint_dir=tmp_path / "ckpt",
+                   calibration=None)
     clf.fit(X_train, y_train)
     val_loss = clf.history_["val_loss"]
     best = int(np.argmin(val_loss))
