@@ -116,11 +116,11 @@ def training_flops_per_image(model):
 
 def training_tflop(estimator, n_images, epochs):
     """Training compute of ``estimator``'s network: :func:`training_flops_per_image` x
-    ``n_images`` x ``epochs``, in TFLOP. The network is built (fitted for 0 epochs on 20 random
-    rows of 10 classes), not trained."""
+    ``n_images`` x ``epochs``, in TFLOP. The network is built (``initialize`` on 20 random rows
+    of 10 classes), not trained."""
     rng = np.random.default_rng(0)
     X, y = rng.random((20, 784), dtype=np.float32), np.arange(20) % 10
-    network = sklearn.base.clone(estimator).set_params(epochs=0).fit(X, y).model_
+    network = sklearn.base.clone(estimator).initialize(X, y).model_
     return training_flops_per_image(network) * n_images * epochs / 1e12
 
 
