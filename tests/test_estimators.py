@@ -154,11 +154,15 @@ def test_best_preset_stacks_two_fused_batch_norm_convolutions_per_block(toy_scal
     assert any(layer.name == "augment_flip" for layer in layers)
 
 
-def test_presets_are_plain_estimators():
+def test_presets_are_plain_estimators(toy_scaled):
+    X_train, y_train, _, _ = toy_scaled
     lenet = FashionCNN.lenet(epochs=3)
     assert type(lenet) is FashionCNN and lenet.get_params()["epochs"] == 3
     assert clone(lenet).get_params() == lenet.get_params()
-    assert lenet.set_params(kernel_size=3).kernel_size == 3
+    # A parameter set on a preset is the network built.
+    network = lenet.set_params(kernel_size=3).initialize(X_train[:50], y_train[:50]).model_
+    assert {layer.kernel_size for layer in network.layers if hasattr(layer, "kernel_size")} \
+        == {(3, 3)}
 
 
 def test_warm_start_continues_training(toy_scaled, tiny_mlp):
