@@ -157,7 +157,7 @@ def frontier_markdown(rows):
         "train the default network; benchmarks.run's predict throughput over the 10,000 test "
         "images for the other networks; blank where not recorded. Files: under "
         "benchmarks/results/. The published results record no compute: frontier.png draws "
-        "them as lines."]
+        "them as lines.", "", "![Accuracy against training compute](frontier.png)"]
     return "\n".join(lines) + "\n"
 
 
