@@ -76,12 +76,19 @@ VARIANTS = {
                                    learning_rate=4e-3)),
     "fast_width_16_lr_4e-3_13": ("conv blocks (16, 32, 64), 13 epochs, peak 4e-3: "
                                  "FashionCNN.fast()", FAST_PRESET),
+    "fast_13_dropout_0.25": ("FashionCNN.fast()'s network and training, dropout 0.25",
+                             dict(FAST_PRESET, dropout=0.25)),
+    "fast_13_batch_64": ("FashionCNN.fast()'s network and training, batch 64",
+                         dict(FAST_PRESET, batch_size=64)),
+    "fast_13_lr_6e-3": ("FashionCNN.fast()'s network and training, peak 6e-3",
+                        dict(FAST_PRESET, learning_rate=6e-3)),
 }
 # tier -> (its row, the test-time augmentation it predicts with, the rows of its view)
 TIERS = {
     "fast": ("fast_width_16_lr_4e-3_13", "flip",
              ["fast_width_16_lr_4e-3_13", "fast", "fast_batch_256", "fast_blocks_32_64",
-              "fast_width_24", "fast_width_16", "fast_width_16_lr_4e-3"]),
+              "fast_width_24", "fast_width_16", "fast_width_16_lr_4e-3", "fast_13_dropout_0.25",
+              "fast_13_batch_64", "fast_13_lr_6e-3"]),
     "default": ("onecycle_16", "flip",
                 ["onecycle_16", "onecycle_16_lr_4e-3", "onecycle_16_batch_256",
                  "onecycle_16_dropout_0.3", "onecycle_16_smoothing_0.2_shift",
