@@ -105,12 +105,14 @@ def build_mlp(n_features, n_classes, *, hidden_layer_sizes=(256, 128), activatio
     return keras.Model(inputs, _softmax_output(x, n_classes, seeds), name="fashion_mlp")
 
 
-AUGMENTATIONS = ("flip", "flip_shift")
+AUGMENTATIONS = ("flip", "flip_shift", "alternating_flip")
 
 
 def _augmentation(x, augment, seeds):
     if augment not in AUGMENTATIONS:
         raise ValueError(f"augment must be None or one of {AUGMENTATIONS}, got {augment!r}.")
+    if augment == "alternating_flip":
+        return x  # the data pipeline mirrors the images: it knows which epoch it is
     x = keras.layers.RandomFlip("horizontal", seed=seeds(), name="augment_flip")(x)
     if augment == "flip_shift":
         x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seeds(),
@@ -128,7 +130,8 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
 
     The input is a flat row of ``height * width`` pixels, reshaped inside the model.
     ``augment`` adds layers active only during training: random horizontal flips ("flip"),
-    plus random shifts of up to 10 % of the image size ("flip_shift"); ``random_erasing`` is the
+    plus random shifts of up to 10 % of the image size ("flip_shift"); "alternating_flip" adds
+    none, as the training data pipeline mirrors the images; ``random_erasing`` is the
     probability that a training image gets a random rectangle set to 0 (:class:`RandomErasing`).
     """
     _check_stack_fits(image_shape, len(conv_filters) * convs_per_block, kernel_size, strides,

@@ -24,9 +24,15 @@ def validation_split(y, fraction, seed):
                             stratify=y if stratified else None)
 
 
-def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None):
+def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror_shape=None):
     """A tf.data pipeline over ``arrays[index]`` (all rows if ``index`` is None), reshuffled
     each epoch from ``shuffle_seed`` (None: in order, for validation data).
+
+    With ``mirror_shape`` (the ``(height, width)`` of the images in the rows of ``arrays[0]``)
+    and a ``shuffle_seed``, the images are mirrored left to right in alternate epochs: a random
+    half of them in the first epoch, then each one in every epoch it was not mirrored in
+    before (airbench's alternating flips). Every image is seen both ways in any two
+    consecutive epochs, which random flips leave to chance.
 
     Each epoch's order is one permutation drawn whole by a stateless shuffle, keyed by a stream
     of seeds that advances with every new iterator (Keras starts one per epoch): reproducible
@@ -45,10 +51,14 @@ def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None):
         orders = seeds.take(1).map(lambda key: tf.random.experimental.stateless_shuffle(
             tf.range(n_rows, dtype=tf.int64),
             seed=tf.stack([key, tf.constant(shuffle_seed, tf.int64)])))
-    batches = orders.flat_map(lambda order: _index_batches(tf, order, n_rows, batch_size)).map(
-        lambda rows: tuple(tf.gather(tensor, rows) for tensor in tensors),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    ).prefetch(tf.data.AUTOTUNE)
+    batches = orders.flat_map(lambda order: _index_batches(tf, order, n_rows, batch_size))
+    if mirror_shape is not None and shuffle_seed is not None:
+        gather = _alternating_mirror_gather(tf, tensors, mirror_shape, shuffle_seed)
+        batches = tf.data.Dataset.zip(batches, _epoch_parities(tf, n_rows, batch_size))
+    else:
+        def gather(rows):
+            return tuple(tf.gather(tensor, rows) for tensor in tensors)
+    batches = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
     # flat_map hides the number of batches; without it Keras warns "Your input ran out of data"
     # at the end of every first epoch.
     batches = batches.apply(tf.data.experimental.assert_cardinality(-(-n_rows // batch_size)))
@@ -58,6 +68,32 @@ def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None):
         options.threading.private_threadpool_size = n_threads
         batches = batches.with_options(options)
     return batches
+
+
+def _epoch_parities(tf, n_rows, batch_size):
+    """For each batch of an epoch, whether the epoch is an odd one: the number of the
+    iterator (Keras starts one per epoch), counted in a variable the dataset owns."""
+    epochs_started = tf.Variable(-1, dtype=tf.int64, trainable=False)
+    n_batches = -(-n_rows // batch_size)
+    parity = tf.data.Dataset.from_tensors(0).map(  # runs once per iterator
+        lambda _: tf.math.floormod(epochs_started.assign_add(1), 2) == 1)
+    return parity.flat_map(lambda odd: tf.data.Dataset.from_tensors(odd).repeat(n_batches))
+
+
+def _alternating_mirror_gather(tf, tensors, mirror_shape, shuffle_seed):
+    """A batch's rows of ``tensors``, the images of the first mirrored where the row's
+    first-epoch draw differs from the epoch's parity."""
+    mirrored_first = tf.constant(np.random.default_rng(shuffle_seed).random(len(tensors[0])) < 0.5)
+    height, width = mirror_shape
+
+    def gather(rows, odd_epoch):
+        images, *others = (tf.gather(tensor, rows) for tensor in tensors)
+        mirror = tf.math.not_equal(tf.gather(mirrored_first, rows), odd_epoch)
+        images = tf.reshape(images, (-1, height, width))
+        images = tf.where(mirror[:, None, None], tf.reverse(images, axis=[2]), images)
+        return (tf.reshape(images, (-1, height * width)), *others)
+
+    return gather
 
 
 def _index_batches(tf, order, n_rows, batch_size):

@@ -9,6 +9,7 @@ from numbers import Integral, Real
 
 from . import _builders as builders
 from ._base import TRAINING_CONSTRAINTS, FashionClassifierBase, set_init_params
+from ._data import make_dataset
 from ._docstrings import FITTED_ATTRIBUTES, LR_SCHEDULE, TRAINING_PARAMETERS, Substitution
 from ._images import describe_shape, resolve_image_shape
 from ._sklearn_compat import Interval, StrOptions
@@ -193,9 +194,12 @@ class FashionCNN(FashionClassifierBase):
         L1 penalty on the convolution and Dense weights.
     l2 : float, default=0.0
         L2 penalty on the convolution and Dense weights.
-    augment : {"flip", "flip_shift"} or None, default="flip"
-        Random changes to the training images, drawn afresh each epoch: horizontal flips, or
-        flips plus shifts of up to 10 %% of the image size. Never active at prediction.
+    augment : {"flip", "flip_shift", "alternating_flip"} or None, default="flip"
+        Changes to the training images, drawn afresh each epoch: random horizontal flips, or
+        flips plus random shifts of up to 10 %% of the image size. ``"alternating_flip"``
+        mirrors a random half of the images in the first epoch, then each image in every
+        other epoch, so that each is seen both ways in any two consecutive epochs (Jordan,
+        2024, arXiv:2404.00498). Never active at prediction.
     random_erasing : float, default=0.0
         Probability that a training image gets one random rectangle (2 to 40 %% of the image)
         set to 0 each epoch (:class:`skfmnist.layers.RandomErasing`). Never active at
@@ -319,6 +323,13 @@ class FashionCNN(FashionClassifierBase):
                 "of pixels, arranged differently). Resize or reshape them to "
                 f"{describe_shape(self.image_shape_)}."
             )
+
+    def get_iterator(self, arrays, *, index=None, shuffle_seed=None):
+        # Alternating flips follow each image from one epoch to the next, which only the data
+        # pipeline can do; the other augmentations are layers of the network.
+        mirror_shape = self.image_shape_ if self.augment == "alternating_flip" else None
+        return make_dataset(arrays, self.batch_size, index=index, shuffle_seed=shuffle_seed,
+                            mirror_shape=mirror_shape)
 
     def _build_network(self, seed):
         return builders.build_cnn(

@@ -25,6 +25,7 @@ def test_each_layer_gets_its_own_seed():
 
 @pytest.mark.parametrize("augment, layers", [
     (None, set()), ("flip", {"augment_flip"}), ("flip_shift", {"augment_flip", "augment_shift"}),
+    ("alternating_flip", set()),  # the data pipeline mirrors the images
 ])
 def test_cnn_output_and_augmentation_layers(augment, layers):
     model = builders.build_cnn((28, 28), 10, augment=augment, seed=0)

@@ -154,6 +154,20 @@ def test_best_preset_stacks_two_fused_batch_norm_convolutions_per_block(toy_scal
     assert any(layer.name == "augment_flip" for layer in layers)
 
 
+def test_alternating_flips_train_on_mirrored_images_from_the_pipeline(toy_scaled):
+    X_train, y_train, X_test, y_test = toy_scaled
+    cnn = FashionCNN(conv_filters=(8,), dense_units=16, epochs=2, augment="alternating_flip",
+                     calibration=None, random_state=0).fit(X_train, y_train)
+    assert not [layer for layer in cnn.model_.layers if layer.name.startswith("augment")]
+    first_epoch = [images.numpy() for images, _ in cnn.get_iterator((X_train, y_train),
+                                                                    shuffle_seed=0)]
+    images = np.concatenate(first_epoch).reshape(-1, 28, 28)
+    originals = {row.tobytes() for row in X_train}
+    mirrored = [image.reshape(-1).tobytes() not in originals for image in images]
+    assert 0.3 < np.mean(mirrored) < 0.7  # the band images differ from their mirrors by noise
+    assert cnn.score(X_test, y_test) > 0.5
+
+
 def test_presets_are_plain_estimators(toy_scaled):
     X_train, y_train, _, _ = toy_scaled
     lenet = FashionCNN.lenet(epochs=3)

@@ -86,3 +86,26 @@ def test_training_order_is_seeded_and_changes_every_epoch():
     assert sorted(sum(first, [])) == list(range(10)) and [len(b) for b in first] == [4, 4, 2]
     unshuffled = [rows.numpy().tolist() for _, rows in make_dataset((X, y), 4)]
     assert unshuffled == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_alternating_flips_mirror_each_image_in_every_other_epoch():
+    from skfmnist._data import make_dataset
+
+    n_rows = 40
+    X = np.zeros((n_rows, 2, 3), dtype="float32")
+    X[:, 0, 0] = 1 + np.arange(n_rows)  # the top-left pixel names the row; mirrored: top-right
+    X = X.reshape(n_rows, 6)
+    batches = make_dataset((X, np.arange(n_rows)), 16, shuffle_seed=5, mirror_shape=(2, 3))
+
+    def mirrored_rows(epoch_batches):
+        images = np.concatenate([images.numpy() for images, _ in epoch_batches])
+        rows = np.concatenate([rows.numpy() for _, rows in epoch_batches])
+        assert np.array_equal(images.reshape(-1, 2, 3)[:, 0, [0, 2]].max(axis=1), 1 + rows)
+        return set(rows[images.reshape(-1, 2, 3)[:, 0, 2] > 0].tolist())
+
+    epochs = [mirrored_rows(list(batches)) for _ in range(4)]
+    assert 10 < len(epochs[0]) < 30  # a random half first
+    everyone = set(range(n_rows))
+    assert epochs[1] == everyone - epochs[0] and epochs[2] == epochs[0] and epochs[3] == epochs[1]
+    in_order = make_dataset((X, np.arange(n_rows)), 16, mirror_shape=(2, 3))  # validation data
+    assert not any(mirrored_rows(list(in_order)) for _ in range(2))
