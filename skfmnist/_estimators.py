@@ -381,7 +381,8 @@ class FashionCNN(FashionClassifierBase):
     @classmethod
     def fast(cls, **overrides):
         """The quick tier, for searches and teaching: the default's blocks at half the width
-        (16/32/64 filters), trained as the default but for 13 epochs at a peak learning rate
-        of 4e-3: about a fifth of the default's training compute."""
-        return cls._preset(dict(conv_filters=(16, 32, 64), epochs=13, learning_rate=4e-3),
-                           overrides)
+        (16/32/64 filters) and dropout 0.1 before the softmax, trained as the default but for
+        13 epochs at a peak learning rate of 4e-3: about a fifth of the default's training
+        compute."""
+        return cls._preset(dict(conv_filters=(16, 32, 64), dropout=0.1, epochs=13,
+                                learning_rate=4e-3), overrides)

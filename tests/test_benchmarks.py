@@ -127,6 +127,20 @@ def test_each_tier_lists_its_own_row_first_and_the_fast_tier_stays_under_10_tflo
         cnn_training_flops((32, 64, 128), 1, 128, 10) * 60000 / 1e12)
 
 
+@pytest.mark.parametrize("tier, constructor", [("fast", "fast"), ("default", None),
+                                               ("best", "best")])
+def test_each_tier_row_trains_the_tiers_constructor(tier, constructor):
+    from skfmnist import FashionCNN
+
+    name, tta, _ = ablation.TIERS[tier]
+    shipped = (getattr(FashionCNN, constructor)() if constructor else FashionCNN()).get_params()
+    assert shipped["tta"] == tta
+    # The rows train on every row and score each tta: calibration and tta are theirs.
+    row = {key: value for key, value in ablation.variant_params(name).items()
+           if key not in ("tta", "calibration")}
+    assert row == {key: shipped[key] for key in row}, name
+
+
 def test_committed_frontier_table_is_what_the_committed_results_give(tmp_path):
     frontier.main(["--out", str(tmp_path)])
     assert (tmp_path / "frontier.md").read_text() == (RESULTS / "frontier.md").read_text()
