@@ -342,8 +342,15 @@ class FashionClassifierBase(KerasClassifierCompat):
             self.model_(batch[0], training=True)  # updates the moving statistics only
 
     def get_iterator(self, arrays, *, index=None, shuffle_seed=None):
-        """The batches of ``arrays`` (rows ``index``), shuffled from ``shuffle_seed`` if set."""
-        return make_dataset(arrays, self.batch_size, index=index, shuffle_seed=shuffle_seed)
+        """The batches of ``arrays`` (rows ``index``), shuffled from ``shuffle_seed`` if set
+        (training data, which the data pipeline may also augment)."""
+        return make_dataset(arrays, self.batch_size, index=index, shuffle_seed=shuffle_seed,
+                            mirror=self._mirror_schedule())
+
+    def _mirror_schedule(self):
+        """Hook: the ``MirrorSchedule`` (``_data.py``) of the training images (the CNN's
+        alternating flips); None here."""
+        return None
 
     def get_callbacks(self, initial_epoch, epochs, schedule, tracker):
         """Keras callbacks of one ``fit_loop``: the learning rate of every step (set even when

@@ -1,5 +1,7 @@
 """The estimators' data pipeline: seeded training batches, the validation split, predict chunks."""
 
+from typing import NamedTuple
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 
@@ -24,15 +26,25 @@ def validation_split(y, fraction, seed):
                             stratify=y if stratified else None)
 
 
-def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror_shape=None):
+class MirrorSchedule(NamedTuple):
+    """Alternating flips of the images in a dataset's first array: ``image_shape`` is their
+    ``(height, width)``; ``seed`` draws the half of the rows mirrored in epoch 0 (a row's draw
+    depends on its position in the full arrays, not on the rows selected); ``first_epoch`` is
+    the number of the dataset's first epoch, so that a warm start continues the alternation."""
+
+    image_shape: tuple
+    seed: int
+    first_epoch: int
+
+
+def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror=None):
     """A tf.data pipeline over ``arrays[index]`` (all rows if ``index`` is None), reshuffled
     each epoch from ``shuffle_seed`` (None: in order, for validation data).
 
-    With ``mirror_shape`` (the ``(height, width)`` of the images in the rows of ``arrays[0]``)
-    and a ``shuffle_seed``, the images are mirrored left to right in alternate epochs: a random
-    half of them in the first epoch, then each one in every epoch it was not mirrored in
-    before (airbench's alternating flips). Every image is seen both ways in any two
-    consecutive epochs, which random flips leave to chance.
+    With a :class:`MirrorSchedule` ``mirror`` and a ``shuffle_seed``, the images are mirrored
+    left to right in alternate epochs: a random half of them in epoch 0, then each one in every
+    epoch it was not mirrored in before (airbench's alternating flips). Every image is seen
+    both ways in any two consecutive epochs, which random flips leave to chance.
 
     Each epoch's order is one permutation drawn whole by a stateless shuffle, keyed by a stream
     of seeds that advances with every new iterator (Keras starts one per epoch): reproducible
@@ -52,9 +64,10 @@ def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror_sh
             tf.range(n_rows, dtype=tf.int64),
             seed=tf.stack([key, tf.constant(shuffle_seed, tf.int64)])))
     batches = orders.flat_map(lambda order: _index_batches(tf, order, n_rows, batch_size))
-    if mirror_shape is not None and shuffle_seed is not None:
-        gather = _alternating_mirror_gather(tf, tensors, mirror_shape, shuffle_seed)
-        batches = tf.data.Dataset.zip(batches, _epoch_parities(tf, n_rows, batch_size))
+    if mirror is not None and shuffle_seed is not None:
+        gather = _alternating_mirror_gather(tf, tensors, mirror, len(arrays[0]), index)
+        batches = tf.data.Dataset.zip(batches, _epoch_parities(tf, mirror.first_epoch, n_rows,
+                                                               batch_size))
     else:
         def gather(rows):
             return tuple(tf.gather(tensor, rows) for tensor in tensors)
@@ -70,27 +83,30 @@ def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror_sh
     return batches
 
 
-def _epoch_parities(tf, n_rows, batch_size):
-    """For each batch of an epoch, whether the epoch is an odd one: the number of the
-    iterator (Keras starts one per epoch), counted in a variable the dataset owns."""
-    epochs_started = tf.Variable(-1, dtype=tf.int64, trainable=False)
+def _epoch_parities(tf, first_epoch, n_rows, batch_size):
+    """For each batch of an epoch, whether the epoch is an odd one: ``first_epoch`` plus the
+    number of iterators started before (Keras starts one per epoch), counted in a variable the
+    dataset owns."""
+    with tf.device("/cpu:0"):  # where tf.data runs the counting
+        epochs_started = tf.Variable(first_epoch - 1, dtype=tf.int64, trainable=False)
     n_batches = -(-n_rows // batch_size)
     parity = tf.data.Dataset.from_tensors(0).map(  # runs once per iterator
         lambda _: tf.math.floormod(epochs_started.assign_add(1), 2) == 1)
     return parity.flat_map(lambda odd: tf.data.Dataset.from_tensors(odd).repeat(n_batches))
 
 
-def _alternating_mirror_gather(tf, tensors, mirror_shape, shuffle_seed):
+def _alternating_mirror_gather(tf, tensors, mirror, n_all_rows, index):
     """A batch's rows of ``tensors``, the images of the first mirrored where the row's
-    first-epoch draw differs from the epoch's parity."""
-    mirrored_first = tf.constant(np.random.default_rng(shuffle_seed).random(len(tensors[0])) < 0.5)
-    height, width = mirror_shape
+    epoch-0 draw differs from the epoch's parity."""
+    mirrored_first = np.random.default_rng(mirror.seed).random(n_all_rows) < 0.5
+    mirrored_first = tf.constant(mirrored_first if index is None else mirrored_first[index])
+    height, width = mirror.image_shape
 
     def gather(rows, odd_epoch):
         images, *others = (tf.gather(tensor, rows) for tensor in tensors)
-        mirror = tf.math.not_equal(tf.gather(mirrored_first, rows), odd_epoch)
+        mirrored = tf.math.not_equal(tf.gather(mirrored_first, rows), odd_epoch)
         images = tf.reshape(images, (-1, height, width))
-        images = tf.where(mirror[:, None, None], tf.reverse(images, axis=[2]), images)
+        images = tf.where(mirrored[:, None, None], tf.reverse(images, axis=[2]), images)
         return (tf.reshape(images, (-1, height * width)), *others)
 
     return gather

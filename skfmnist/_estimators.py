@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 from . import _builders as builders
 from ._base import TRAINING_CONSTRAINTS, FashionClassifierBase, set_init_params
-from ._data import make_dataset
+from ._data import MirrorSchedule
 from ._docstrings import FITTED_ATTRIBUTES, LR_SCHEDULE, TRAINING_PARAMETERS, Substitution
 from ._images import describe_shape, resolve_image_shape
 from ._sklearn_compat import Interval, StrOptions
@@ -195,8 +195,8 @@ class FashionCNN(FashionClassifierBase):
     l2 : float, default=0.0
         L2 penalty on the convolution and Dense weights.
     augment : {"flip", "flip_shift", "alternating_flip"} or None, default="flip"
-        Changes to the training images, drawn afresh each epoch: random horizontal flips, or
-        flips plus random shifts of up to 10 %% of the image size. ``"alternating_flip"``
+        Changes to the training images: random horizontal flips, or flips plus random shifts
+        of up to 10 %% of the image size, drawn afresh each epoch. ``"alternating_flip"``
         mirrors a random half of the images in the first epoch, then each image in every
         other epoch, so that each is seen both ways in any two consecutive epochs (Jordan,
         2024, arXiv:2404.00498). Never active at prediction.
@@ -324,12 +324,12 @@ class FashionCNN(FashionClassifierBase):
                 f"{describe_shape(self.image_shape_)}."
             )
 
-    def get_iterator(self, arrays, *, index=None, shuffle_seed=None):
+    def _mirror_schedule(self):
         # Alternating flips follow each image from one epoch to the next, which only the data
         # pipeline can do; the other augmentations are layers of the network.
-        mirror_shape = self.image_shape_ if self.augment == "alternating_flip" else None
-        return make_dataset(arrays, self.batch_size, index=index, shuffle_seed=shuffle_seed,
-                            mirror_shape=mirror_shape)
+        if self.augment != "alternating_flip":
+            return None
+        return MirrorSchedule(self.image_shape_, seed=self._seed, first_epoch=self.current_epoch)
 
     def _build_network(self, seed):
         return builders.build_cnn(

@@ -88,24 +88,51 @@ def test_training_order_is_seeded_and_changes_every_epoch():
     assert unshuffled == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
 
+def _mirrored_rows(batches, image_shape):
+    """Per epoch of ``batches`` (images whose top-left pixel names the row, label = row), the
+    set of rows that came mirrored."""
+    height, width = image_shape
+    images = np.concatenate([images.numpy() for images, _ in batches]).reshape(-1, height, width)
+    rows = np.concatenate([rows.numpy() for _, rows in batches])
+    corners = images[:, 0, [0, width - 1]]
+    assert np.array_equal(corners.max(axis=1), 1 + rows)  # each image once, mirrored or not
+    return set(rows[corners[:, 1] > 0].tolist())
+
+
+def _corner_images(n_rows, image_shape=(2, 3)):
+    X = np.zeros((n_rows, *image_shape), dtype="float32")
+    X[:, 0, 0] = 1 + np.arange(n_rows)
+    return X.reshape(n_rows, -1), np.arange(n_rows)
+
+
 def test_alternating_flips_mirror_each_image_in_every_other_epoch():
-    from skfmnist._data import make_dataset
+    from skfmnist._data import MirrorSchedule, make_dataset
 
-    n_rows = 40
-    X = np.zeros((n_rows, 2, 3), dtype="float32")
-    X[:, 0, 0] = 1 + np.arange(n_rows)  # the top-left pixel names the row; mirrored: top-right
-    X = X.reshape(n_rows, 6)
-    batches = make_dataset((X, np.arange(n_rows)), 16, shuffle_seed=5, mirror_shape=(2, 3))
-
-    def mirrored_rows(epoch_batches):
-        images = np.concatenate([images.numpy() for images, _ in epoch_batches])
-        rows = np.concatenate([rows.numpy() for _, rows in epoch_batches])
-        assert np.array_equal(images.reshape(-1, 2, 3)[:, 0, [0, 2]].max(axis=1), 1 + rows)
-        return set(rows[images.reshape(-1, 2, 3)[:, 0, 2] > 0].tolist())
-
-    epochs = [mirrored_rows(list(batches)) for _ in range(4)]
+    arrays, everyone = _corner_images(40), set(range(40))
+    batches = make_dataset(arrays, 16, shuffle_seed=5,
+                           mirror=MirrorSchedule((2, 3), seed=1, first_epoch=0))
+    epochs = [_mirrored_rows(list(batches), (2, 3)) for _ in range(4)]
     assert 10 < len(epochs[0]) < 30  # a random half first
-    everyone = set(range(n_rows))
     assert epochs[1] == everyone - epochs[0] and epochs[2] == epochs[0] and epochs[3] == epochs[1]
-    in_order = make_dataset((X, np.arange(n_rows)), 16, mirror_shape=(2, 3))  # validation data
-    assert not any(mirrored_rows(list(in_order)) for _ in range(2))
+    in_order = make_dataset(arrays, 16, mirror=MirrorSchedule((2, 3), seed=1, first_epoch=0))
+    assert not any(_mirrored_rows(list(in_order), (2, 3)) for _ in range(2))  # validation data
+
+
+def test_alternating_flips_continue_over_warm_starts_and_row_subsets():
+    from skfmnist._data import MirrorSchedule, make_dataset
+
+    arrays, everyone = _corner_images(40), set(range(40))
+    epoch_0 = _mirrored_rows(list(make_dataset(
+        arrays, 16, shuffle_seed=5, mirror=MirrorSchedule((2, 3), seed=1, first_epoch=0))),
+        (2, 3))
+    # A later fit (another shuffle seed, as fit_loop passes) starting at epoch 3 mirrors what
+    # epoch 3 of the first would have.
+    epoch_3 = _mirrored_rows(list(make_dataset(
+        arrays, 16, shuffle_seed=8, mirror=MirrorSchedule((2, 3), seed=1, first_epoch=3))),
+        (2, 3))
+    assert epoch_3 == everyone - epoch_0
+    subset = np.arange(0, 40, 3)
+    picked = _mirrored_rows(list(make_dataset(
+        arrays, 16, index=subset, shuffle_seed=2,
+        mirror=MirrorSchedule((2, 3), seed=1, first_epoch=0))), (2, 3))
+    assert picked == epoch_0 & set(subset.tolist())
