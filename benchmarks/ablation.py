@@ -34,6 +34,9 @@ ONECYCLE = dict(lr_schedule="onecycle", learning_rate=2e-3)
 # The 2026-11-24 default's training, one-cycle over 16 epochs, on the BASE network (today's
 # FashionCNN() trains so too, on its own network: row onecycle_16_two_convs_half_width).
 DEFAULT = dict(ONECYCLE, epochs=16)
+# Today's FashionCNN(): best()'s network at half the width, the fast tier's training.
+TODAY = dict(DEFAULT, conv_filters=(16, 32, 64), convs_per_block=2, dense_units=256,
+             learning_rate=4e-3, dropout=0.1)
 # The default network and training over 3 epochs (8.3 TFLOP), the fast tier's first candidate.
 FAST = dict(DEFAULT, epochs=3)
 # The 13-epoch fast network: narrower convolutions trained longer at a higher rate
@@ -103,9 +106,9 @@ VARIANTS = {
                           dict(DEFAULT, random_erasing=0.5)),
     "onecycle_16_two_convs_half_width": (
         "best()'s network at half the width (16/32/64 filters, two convolutions per block, "
-        "Dense 256), one-cycle over 16 epochs, peak 4e-3, dropout 0.1: FashionCNN()",
-        dict(DEFAULT, conv_filters=(16, 32, 64), convs_per_block=2, dense_units=256,
-             learning_rate=4e-3, dropout=0.1)),
+        "Dense 256), one-cycle over 16 epochs, peak 4e-3, dropout 0.1: FashionCNN()", TODAY),
+    "best_two_convs_half_width_64": ("FashionCNN()'s network and training over 64 epochs",
+                                     dict(TODAY, epochs=64)),
     "onecycle_16_alternating_flip": ("one-cycle over 16 epochs, alternating flips",
                                      dict(DEFAULT, augment="alternating_flip")),
 }
@@ -121,7 +124,8 @@ TIERS = {
                  "onecycle_16_dropout_0.3", "onecycle_16_smoothing_0.2_shift",
                  "onecycle_16_sgd_l2", "onecycle_16_width_24_28", "onecycle_16_width_24_28_dropout_0.1",
                  "onecycle_16_erase", "onecycle_16_alternating_flip"]),
-    "best": ("best_onecycle_16", "flip_shift", ["best_onecycle_16"]),
+    "best": ("best_onecycle_16", "flip_shift", ["best_onecycle_16",
+                                                "best_two_convs_half_width_64"]),
 }
 # Each tta's column in the results.
 ACCURACY_COLUMNS = {None: "accuracy", "flip": "accuracy_tta", "flip_shift": "accuracy_shift_tta"}

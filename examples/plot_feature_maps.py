@@ -19,5 +19,5 @@ clf.fit(X[:N_TRAIN], y[:N_TRAIN])
 print(clf[-1].summary())
 
 # %%
-# Two images (an ankle boot and a T-shirt), eight channels of each block's activation.
+# Two images (an ankle boot and a T-shirt), eight channels of each convolution's activation.
 plot_feature_maps(clf, X[[0, 1]], n_maps=8)

@@ -22,7 +22,7 @@ X_test, y_test = X_test[:N_TEST], y_test[:N_TEST]
 
 results = {}
 for name, network in [("MLP 512-256", FashionMLP(epochs=EPOCHS, random_state=0)),
-                      ("CNN 32-64-128", FashionCNN(epochs=EPOCHS, random_state=0))]:
+                      ("CNN 16-32-64 x2", FashionCNN(epochs=EPOCHS, random_state=0))]:
     clf = make_pipeline(ImagePreprocessor(), network)
     start = time.perf_counter()
     clf.fit(X_train, y_train)
