@@ -118,7 +118,8 @@ def test_invalid_parameter_value():
 
 
 def test_architecture_too_deep_for_the_images():
-    cnn = FashionCNN(conv_filters=(4, 4, 4, 4), kernel_size=5, padding="valid", epochs=1)
+    cnn = FashionCNN(conv_filters=(4, 4, 4, 4), convs_per_block=1, kernel_size=5, padding="valid",
+                     epochs=1)
     with pytest.raises(ValueError,
                        match="does not fit 28x28 images: convolution 3 .*padding='same'"):
         cnn.fit(RAW / 255, LABELS)

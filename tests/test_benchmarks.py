@@ -91,8 +91,8 @@ def test_keras_batch_norm_variant_trains_with_keras_layers_only():
     import keras
 
     X = np.random.default_rng(0).random((64, 784), dtype=np.float32)
-    cnn = profile_epoch.KerasBatchNormCNN(conv_filters=(4, 8), dense_units=8, epochs=1,
-                                          tta=None, random_state=0)
+    cnn = profile_epoch.KerasBatchNormCNN(conv_filters=(4, 8), convs_per_block=1, dense_units=8,
+                                          epochs=1, tta=None, random_state=0)
     layers = cnn.fit(X, np.arange(64) % 3).model_.layers
     norms = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert len(norms) == 3  # two conv blocks and the Dense layer

@@ -14,8 +14,8 @@ def fitted_pipeline(toy_split):
     from skfmnist import FashionCNN
 
     X_train, y_train, _, _ = toy_split
-    cnn = FashionCNN(conv_filters=(4, 8), dense_units=16, batch_size=32, epochs=2,
-                     validation_split=0.2, random_state=0)
+    cnn = FashionCNN(conv_filters=(4, 8), convs_per_block=1, dense_units=16, batch_size=32,
+                     epochs=2, validation_split=0.2, random_state=0)
     return make_pipeline(ImagePreprocessor(), cnn).fit(X_train[:800], y_train[:800])
 
 
