@@ -1,6 +1,9 @@
-"""Types that a hostile model file would smuggle in (used by test_persistence.py)."""
+"""Hostile inputs: types that a hostile model file would smuggle in (test_persistence.py), and
+image files whose header lies (test_imageio.py, test_cli.py)."""
 
 import os
+import struct
+import zlib
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -27,3 +30,15 @@ class CustomStep(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         return X
+
+
+def png_header_only(width, height):
+    """A PNG file whose header claims ``width`` x ``height`` grey pixels and holds none: what a
+    decoder sees first, without the cost of writing that many."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
+                                                               0, 0, 0))
+            + chunk(b"IEND", b""))

@@ -11,6 +11,8 @@ from PIL import Image
 
 from skfmnist.cli import main
 
+from ._hostile import png_header_only
+
 TRAINING_FILES = {"model.skfmnist", "metrics.json", "classification_report.txt", "history.png",
                   "confusion_matrix.png", "predictions.png", "reliability_diagram.png",
                   "report.html"}
@@ -113,22 +115,6 @@ def test_commands_start_quietly(trained):
     assert result.returncode == 0 and result.stderr == ""
 
 
-def _png_header_claiming(width, height):
-    """A 1x1 grey PNG whose header claims ``width`` x ``height`` pixels: what a decoder sees
-    first, without the cost of writing that many."""
-    import io
-    import struct
-    import zlib
-
-    stream = io.BytesIO()
-    Image.new("L", (1, 1)).save(stream, format="PNG")
-    data = bytearray(stream.getvalue())
-    header = b"IHDR" + struct.pack(">II", width, height) + bytes(data[24:29])
-    data[12:29] = header
-    data[29:33] = struct.pack(">I", zlib.crc32(header))
-    return bytes(data)
-
-
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -154,7 +140,7 @@ def test_errors_are_one_line_and_exit_2(trained, tmp_path, capsys, argv, message
     a_file = tmp_path / "a-file"
     a_file.write_text("")
     bomb = tmp_path / "bomb.png"
-    bomb.write_bytes(_png_header_claiming(20000, 20000))  # PIL's bomb guard: > 2 x 89 Mpx
+    bomb.write_bytes(png_header_only(20000, 20000))  # PIL's bomb guard: > 2 x 89 Mpx
     empty = tmp_path / "empty"
     empty.mkdir()
     names = {"{model}": str(trained), "{bad}": str(bad), "{file}": str(a_file),

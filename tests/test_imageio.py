@@ -1,8 +1,6 @@
 """Reading users' pictures: photos of one garment become Fashion-MNIST-like images."""
 
-import struct
 import warnings
-import zlib
 
 import numpy as np
 import pytest
@@ -10,6 +8,8 @@ from PIL import Image
 
 from benchmarks.photos import SETTINGS, render_photo
 from skfmnist import read_images
+
+from ._hostile import png_header_only
 
 
 def _garment(kind, seed=0):
@@ -150,20 +150,9 @@ def test_a_photo_is_turned_upright_as_its_exif_says(tmp_path):
     assert _correlation(rows[0], image) > 0.9
 
 
-def _png_header_only(width, height):
-    """A PNG file whose header claims ``width`` x ``height`` grey pixels and holds none."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data))
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
-                                                               0, 0, 0))
-            + chunk(b"IEND", b""))
-
-
 def test_a_huge_header_is_refused_by_name_without_pils_warning(tmp_path):
     path = tmp_path / "huge.png"
-    path.write_bytes(_png_header_only(12_000, 12_000))
+    path.write_bytes(png_header_only(12_000, 12_000))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(ValueError, match=rf"{path} is refused as too large to decode "
