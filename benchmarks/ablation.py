@@ -111,6 +111,12 @@ VARIANTS = {
                                      dict(TODAY, epochs=64)),
     "onecycle_16_alternating_flip": ("one-cycle over 16 epochs, alternating flips",
                                      dict(DEFAULT, augment="alternating_flip")),
+    "best_two_convs_half_width_64_shift_erase": (
+        "FashionCNN()'s network and training over 64 epochs, flips + shifts, random erasing 0.5",
+        dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5)),
+    "best_two_convs_half_width_64_shift": (
+        "FashionCNN()'s network and training over 64 epochs, flips + shifts",
+        dict(TODAY, epochs=64, augment="flip_shift")),
 }
 # tier -> (its row, the test-time augmentation it predicts with, the rows of its view)
 TIERS = {
@@ -124,8 +130,9 @@ TIERS = {
                  "onecycle_16_dropout_0.3", "onecycle_16_smoothing_0.2_shift",
                  "onecycle_16_sgd_l2", "onecycle_16_width_24_28", "onecycle_16_width_24_28_dropout_0.1",
                  "onecycle_16_erase", "onecycle_16_alternating_flip"]),
-    "best": ("best_onecycle_16", "flip_shift", ["best_onecycle_16",
-                                                "best_two_convs_half_width_64"]),
+    "best": ("best_onecycle_16", "flip_shift",
+             ["best_onecycle_16", "best_two_convs_half_width_64",
+              "best_two_convs_half_width_64_shift_erase", "best_two_convs_half_width_64_shift"]),
 }
 # Each tta's column in the results.
 ACCURACY_COLUMNS = {None: "accuracy", "flip": "accuracy_tta", "flip_shift": "accuracy_shift_tta"}
