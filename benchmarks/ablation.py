@@ -114,6 +114,12 @@ VARIANTS = {
     "best_two_convs_half_width_64_shift_erase": (
         "FashionCNN()'s network and training over 64 epochs, flips + shifts, random erasing 0.5",
         dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5)),
+    "onecycle_16_two_convs_half_width_cutmix_0.5": (
+        "FashionCNN()'s network and training, cutmix 0.5", dict(TODAY, cutmix=0.5)),
+    "onecycle_16_two_convs_half_width_sgd_batch_512": (
+        "FashionCNN()'s network and training with Nesterov SGD, batch 512, peak 0.4, L2 2.5e-4 "
+        "(weight decay 5e-4)",
+        dict(TODAY, optimizer="sgd", batch_size=512, learning_rate=0.4, l2=2.5e-4)),
     "best_two_convs_half_width_64_shift": (
         "FashionCNN()'s network and training over 64 epochs, flips + shifts",
         dict(TODAY, epochs=64, augment="flip_shift")),
@@ -129,7 +135,9 @@ TIERS = {
                 ["onecycle_16_two_convs_half_width", "onecycle_16", "onecycle_16_lr_4e-3", "onecycle_16_batch_256",
                  "onecycle_16_dropout_0.3", "onecycle_16_smoothing_0.2_shift",
                  "onecycle_16_sgd_l2", "onecycle_16_width_24_28", "onecycle_16_width_24_28_dropout_0.1",
-                 "onecycle_16_erase", "onecycle_16_alternating_flip"]),
+                 "onecycle_16_erase", "onecycle_16_alternating_flip",
+                 "onecycle_16_two_convs_half_width_cutmix_0.5",
+                 "onecycle_16_two_convs_half_width_sgd_batch_512"]),
     "best": ("best_onecycle_16", "flip_shift",
              ["best_onecycle_16", "best_two_convs_half_width_64",
               "best_two_convs_half_width_64_shift_erase", "best_two_convs_half_width_64_shift"]),

@@ -201,8 +201,9 @@ class FashionClassifierBase(KerasClassifierCompat):
         self.n_classes_ = self.classes_.size
         self._seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
         network = self._build_network(seed=self._seed)
-        self.model_ = builders.compile_classifier(network, self.optimizer, self.learning_rate,
-                                                  self.label_smoothing, self.ema_momentum)
+        self.model_ = builders.compile_classifier(
+            network, self.optimizer, self.learning_rate, self.label_smoothing,
+            self.ema_momentum, soft_targets=self._cutmix() is not None)
         self._network_params = self._current_network_params()
         self.history_ = {}
 
@@ -345,11 +346,16 @@ class FashionClassifierBase(KerasClassifierCompat):
         """The batches of ``arrays`` (rows ``index``), shuffled from ``shuffle_seed`` if set
         (training data, which the data pipeline may also augment)."""
         return make_dataset(arrays, self.batch_size, index=index, shuffle_seed=shuffle_seed,
-                            mirror=self._mirror_schedule())
+                            mirror=self._mirror_schedule(), cutmix=self._cutmix())
 
     def _mirror_schedule(self):
         """Hook: the ``MirrorSchedule`` (``_data.py``) of the training images (the CNN's
         alternating flips); None here."""
+        return None
+
+    def _cutmix(self):
+        """Hook: the ``CutMix`` (``_data.py``) of the training batches (the CNN's); None
+        here."""
         return None
 
     def get_callbacks(self, initial_epoch, epochs, schedule, tracker):

@@ -211,14 +211,16 @@ def make_optimizer(name, learning_rate, ema_momentum=None):
     raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}.")
 
 
-def compile_classifier(model, optimizer, learning_rate, label_smoothing=0.0, ema_momentum=None):
+def compile_classifier(model, optimizer, learning_rate, label_smoothing=0.0, ema_momentum=None,
+                       soft_targets=False):
     """Compile with the cross-entropy loss; :func:`training_targets` gives the labels it expects.
 
-    Keras smooths labels only in the categorical (one-hot) cross-entropy. Without smoothing the
-    sparse loss takes the integer labels as plain Keras code does, with no one-hot copy.
+    Keras smooths labels only in the categorical (one-hot) cross-entropy, which also takes the
+    mixed targets of cut-mixed batches (``soft_targets``). Otherwise the sparse loss takes the
+    integer labels as plain Keras code does, with no one-hot copy.
     """
     loss = (keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
-            if label_smoothing else keras.losses.SparseCategoricalCrossentropy())
+            if label_smoothing or soft_targets else keras.losses.SparseCategoricalCrossentropy())
     model.compile(optimizer=make_optimizer(optimizer, learning_rate, ema_momentum), loss=loss,
                   metrics=["accuracy"])
     return model

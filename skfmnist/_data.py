@@ -37,14 +37,26 @@ class MirrorSchedule(NamedTuple):
     first_epoch: int
 
 
-def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror=None):
+class CutMix(NamedTuple):
+    """Cut-mixing of a dataset's images (its first array: flat rows of ``image_shape``) and
+    one-hot targets (its second): each image, with ``probability``, gets a random rectangle of
+    another image of its batch pasted in, and its target becomes the two targets weighted by
+    their shares of the pixels (Yun et al., 2019, arXiv:1905.04899)."""
+
+    image_shape: tuple
+    probability: float
+
+
+def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror=None,
+                 cutmix=None):
     """A tf.data pipeline over ``arrays[index]`` (all rows if ``index`` is None), reshuffled
     each epoch from ``shuffle_seed`` (None: in order, for validation data).
 
     With a :class:`MirrorSchedule` ``mirror`` and a ``shuffle_seed``, the images are mirrored
     left to right in alternate epochs: a random half of them in epoch 0, then each one in every
     epoch it was not mirrored in before (airbench's alternating flips). Every image is seen
-    both ways in any two consecutive epochs, which random flips leave to chance.
+    both ways in any two consecutive epochs, which random flips leave to chance. With a
+    :class:`CutMix` ``cutmix`` and a ``shuffle_seed``, the batches are cut-mixed.
 
     Each epoch's order is one permutation drawn whole by a stateless shuffle, keyed by a stream
     of seeds that advances with every new iterator (Keras starts one per epoch): reproducible
@@ -71,7 +83,13 @@ def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror=No
     else:
         def gather(rows):
             return tuple(tf.gather(tensor, rows) for tensor in tensors)
-    batches = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    batches = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    if cutmix is not None and shuffle_seed is not None:
+        keys = tf.data.Dataset.random(seed=shuffle_seed, rerandomize_each_iteration=True)
+        batches = tf.data.Dataset.zip(batches, keys).map(
+            lambda batch, key: _cut_mix(tf, cutmix, key, *batch),
+            num_parallel_calls=tf.data.AUTOTUNE)
+    batches = batches.prefetch(tf.data.AUTOTUNE)
     # flat_map hides the number of batches; without it Keras warns "Your input ran out of data"
     # at the end of every first epoch.
     batches = batches.apply(tf.data.experimental.assert_cardinality(-(-n_rows // batch_size)))
@@ -110,6 +128,43 @@ def _alternating_mirror_gather(tf, tensors, mirror, n_all_rows, index):
         return (tf.reshape(images, (-1, height * width)), *others)
 
     return gather
+
+
+def _cut_mix(tf, cutmix, key, images, targets, *weights):
+    """One batch cut-mixed: each image drawn (with ``cutmix.probability``) gets a rectangle of
+    its partner in a random pairing of the batch, of a share of the image drawn uniformly
+    (CutMix's Beta(1, 1)) and centred anywhere, cut where it leaves the image; its target
+    mixes both by the share of pixels pasted. Sample weights stay the image's own. ``key``
+    seeds the batch's draws."""
+    height, width = cutmix.image_shape
+    n_images = tf.shape(images)[0]
+
+    def uniform(stream):  # each draw of the batch from its own stateless stream
+        return tf.random.stateless_uniform([n_images], seed=tf.stack(
+            [key, tf.constant(stream, tf.int64)]))
+
+    partner = tf.random.experimental.stateless_shuffle(
+        tf.range(n_images), seed=tf.stack([key, tf.constant(-1, tf.int64)]))
+    side = tf.sqrt(uniform(0))  # a rectangle of the image's shape, of a uniform share of it
+    drawn = uniform(1) < cutmix.probability
+
+    def span(centre, size):  # [start, stop) of the rectangle along an axis of ``size`` pixels
+        half = side * size / 2
+        start = tf.clip_by_value(tf.round(centre * size - half), 0, size)
+        stop = tf.clip_by_value(tf.round(centre * size + half), 0, size)
+        return tf.cast(start, tf.int32)[:, None], tf.cast(stop, tf.int32)[:, None]
+
+    top, bottom = span(uniform(2), height)
+    left, right = span(uniform(3), width)
+    rows, columns = tf.range(height)[None, :], tf.range(width)[None, :]
+    in_rows = (rows >= top) & (rows < bottom)  # (n_images, height)
+    in_columns = (columns >= left) & (columns < right)
+    pasted = in_rows[:, :, None] & in_columns[:, None, :] & drawn[:, None, None]
+    pasted = tf.reshape(pasted, (n_images, height * width))
+    images = tf.where(pasted, tf.gather(images, partner), images)
+    share = tf.reduce_mean(tf.cast(pasted, targets.dtype), axis=1, keepdims=True)
+    targets = targets * (1 - share) + tf.gather(targets, partner) * share
+    return (images, targets, *weights)
 
 
 def _index_batches(tf, order, n_rows, batch_size):

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 from . import _builders as builders
 from ._base import TRAINING_CONSTRAINTS, FashionClassifierBase, set_init_params
-from ._data import MirrorSchedule
+from ._data import CutMix, MirrorSchedule
 from ._docstrings import FITTED_ATTRIBUTES, LR_SCHEDULE, TRAINING_PARAMETERS, Substitution
 from ._images import describe_shape, resolve_image_shape
 from ._sklearn_compat import Interval, StrOptions
@@ -204,6 +204,11 @@ class FashionCNN(FashionClassifierBase):
         Probability that a training image gets one random rectangle (2 to 40 %% of the image)
         set to 0 each epoch (:class:`skfmnist.layers.RandomErasing`). Never active at
         prediction.
+    cutmix : float, default=0.0
+        Probability that a training image gets a random rectangle of another image of its
+        batch pasted in, each epoch, and a target mixing the two classes by their shares of
+        the pixels (CutMix, Yun et al., 2019, arXiv:1905.04899). The rectangle covers a
+        uniformly drawn share of the image. Never active at prediction.
     tta : {"flip", "flip_shift"} or None, default="flip"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the probabilities of
         several views of each image. ``"flip"``: the image and its horizontal mirror (twice the
@@ -268,6 +273,7 @@ class FashionCNN(FashionClassifierBase):
         "kernel_initializer": [str],
         "augment": [StrOptions(set(builders.AUGMENTATIONS)), None],
         "random_erasing": [Interval(Real, 0, 1, closed="both")],
+        "cutmix": [Interval(Real, 0, 1, closed="both")],
         "tta": [StrOptions(set(builders.TTA_MODES)), None],
         "image_shape": [tuple, list, None],
     }
@@ -276,7 +282,7 @@ class FashionCNN(FashionClassifierBase):
                  strides=1, padding="same", pool_size=2, batch_norm=True,
                  conv_activation="relu", conv_dropout=0.0, dense_units=256, activation="relu",
                  dropout=0.1, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
-                 random_erasing=0.0, tta="flip", image_shape=None, optimizer="adam",
+                 random_erasing=0.0, cutmix=0.0, tta="flip", image_shape=None, optimizer="adam",
                  learning_rate=4e-3, lr_schedule="onecycle", lr_decay=0.9, label_smoothing=0.1,
                  ema_momentum=None, calibration="temperature", batch_size=128, epochs=16,
                  validation_split=0.0, early_stopping=False,
@@ -330,6 +336,10 @@ class FashionCNN(FashionClassifierBase):
         if self.augment != "alternating_flip":
             return None
         return MirrorSchedule(self.image_shape_, seed=self._seed, first_epoch=self.current_epoch)
+
+    def _cutmix(self):
+        # Cut-mixing changes the targets too, which only the data pipeline sees.
+        return CutMix(self.image_shape_, self.cutmix) if self.cutmix else None
 
     def _build_network(self, seed):
         return builders.build_cnn(

@@ -168,6 +168,18 @@ def test_alternating_flips_train_on_mirrored_images_from_the_pipeline(toy_scaled
     assert cnn.score(X_test, y_test) > 0.5
 
 
+def test_cutmix_trains_on_mixed_targets_with_or_without_label_smoothing(toy_scaled):
+    import keras
+
+    X_train, y_train, X_test, y_test = toy_scaled
+    cnn = FashionCNN(conv_filters=(8,), dense_units=16, epochs=3, cutmix=0.5,
+                     label_smoothing=0.0, calibration=None, random_state=0).fit(X_train, y_train)
+    assert isinstance(cnn.model_.loss, keras.losses.CategoricalCrossentropy)
+    assert cnn.score(X_test, y_test) > 0.5
+    plain = FashionCNN(conv_filters=(8,), label_smoothing=0.0).initialize(X_train, y_train)
+    assert isinstance(plain.model_.loss, keras.losses.SparseCategoricalCrossentropy)
+
+
 def test_presets_are_plain_estimators(toy_scaled):
     X_train, y_train, _, _ = toy_scaled
     lenet = FashionCNN.lenet(epochs=3)

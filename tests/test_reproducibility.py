@@ -136,3 +136,56 @@ def test_alternating_flips_continue_over_warm_starts_and_row_subsets():
         arrays, 16, index=subset, shuffle_seed=2,
         mirror=MirrorSchedule((2, 3), seed=1, first_epoch=0))), (2, 3))
     assert picked == epoch_0 & set(subset.tolist())
+
+
+def _labelled_images(n_rows, image_shape=(4, 5)):
+    """Images whose every pixel is 1 + their row, one-hot targets of class = row, and the rows
+    themselves as a third array (as sample weights are: never mixed)."""
+    X = np.repeat(1 + np.arange(n_rows, dtype="float32")[:, None], np.prod(image_shape), axis=1)
+    return X, np.eye(n_rows, dtype="float32"), np.arange(n_rows, dtype="float32")
+
+
+def _cut_mixed(batches, n_rows):
+    """Per image of one epoch of ``batches`` (from :func:`_labelled_images`): its row, the
+    share of its pixels from each row (checked against its target), and the image."""
+    images, targets, rows = (np.concatenate([batch[part].numpy() for batch in batches])
+                             for part in range(3))
+    shares = np.stack([(images == 1 + row).mean(axis=1) for row in range(n_rows)], axis=1)
+    np.testing.assert_allclose(shares, targets, atol=1e-6)  # every pixel from a known row
+    return rows.astype(int), shares, images
+
+
+def test_cutmix_pastes_a_rectangle_of_another_image_and_mixes_the_targets_by_area():
+    from skfmnist._data import CutMix, make_dataset
+
+    arrays = _labelled_images(48)
+    batches = make_dataset(arrays, 16, shuffle_seed=5, cutmix=CutMix((4, 5), 1.0))
+    rows, shares, images = _cut_mixed(list(batches), 48)
+    assert sorted(rows.tolist()) == list(range(48))  # each image once, its weight its own
+    assert ((shares > 0).sum(axis=1) <= 2).all()  # pixels of at most one other image
+    for row, image in zip(rows, images.reshape(-1, 4, 5)):
+        pasted = image != 1 + row
+        assert np.array_equal(pasted, np.outer(pasted.any(axis=1), pasted.any(axis=0)))
+    pasted = 1 - shares[np.arange(48), rows]
+    assert 0.2 < pasted.mean() < 0.6 and pasted.max() > 0.5
+    second_epoch = _cut_mixed(list(batches), 48)[1]
+    assert not np.allclose(second_epoch, shares)  # new rectangles every epoch
+
+
+def test_cutmix_is_seeded_spares_validation_data_and_follows_its_probability():
+    from skfmnist._data import CutMix, make_dataset
+
+    arrays = _labelled_images(64)
+
+    def pasted(seed, probability=1.0, shuffle=True):
+        batches = make_dataset(arrays, 16, shuffle_seed=seed if shuffle else None,
+                               cutmix=CutMix((4, 5), probability))
+        rows, shares, _ = _cut_mixed(list(batches), 64)
+        return 1 - shares[np.arange(64), rows]
+
+    np.testing.assert_array_equal(pasted(3), pasted(3))
+    assert not np.array_equal(pasted(3), pasted(4))
+    assert not pasted(3, shuffle=False).any()  # validation batches: unchanged
+    assert not pasted(3, probability=0.0).any()
+    changed = (pasted(3, probability=0.5) > 0).mean()
+    assert 0.2 < changed < 0.7  # about half drawn (fewer changed: some rectangles are empty)
