@@ -34,7 +34,8 @@ ONECYCLE = dict(lr_schedule="onecycle", learning_rate=2e-3)
 # The 2026-11-24 default's training, one-cycle over 16 epochs, on the BASE network (today's
 # FashionCNN() trains so too, on its own network: row onecycle_16_two_convs_half_width).
 DEFAULT = dict(ONECYCLE, epochs=16)
-# Today's FashionCNN(): best()'s network at half the width, the fast tier's training.
+# Today's FashionCNN(): the 2026-11-24 best()'s network at half the width, the fast tier's
+# training.
 TODAY = dict(DEFAULT, conv_filters=(16, 32, 64), convs_per_block=2, dense_units=256,
              learning_rate=4e-3, dropout=0.1)
 # The default network and training over 3 epochs (8.3 TFLOP), the fast tier's first candidate.
@@ -65,8 +66,8 @@ VARIANTS = {
         dict(DEFAULT, label_smoothing=0.2, augment="flip_shift")),
     "onecycle_16_sgd_l2": ("one-cycle over 16 epochs, Nesterov SGD peak 0.1, L2 5e-4",
                            dict(DEFAULT, optimizer="sgd", learning_rate=0.1, l2=5e-4)),
-    "best_onecycle_16": ("FashionCNN.best()'s network (two convolutions per block, Dense 256) "
-                         "trained as the default: one-cycle over 16 epochs",
+    "best_onecycle_16": ("two convolutions per block (32/64/128), Dense 256, one-cycle over 16 "
+                         "epochs: the 2026-11-24 FashionCNN.best()",
                          dict(DEFAULT, convs_per_block=2, dense_units=256)),
     "fast": ("the default network and training over 3 epochs", FAST),
     "fast_batch_256": ("3 epochs, batch 256, peak 4e-3",
@@ -105,14 +106,15 @@ VARIANTS = {
     "onecycle_16_erase": ("one-cycle over 16 epochs, random erasing 0.5",
                           dict(DEFAULT, random_erasing=0.5)),
     "onecycle_16_two_convs_half_width": (
-        "best()'s network at half the width (16/32/64 filters, two convolutions per block, "
+        "the 2026-11-24 best()'s network at half the width (16/32/64 filters, two convolutions per block, "
         "Dense 256), one-cycle over 16 epochs, peak 4e-3, dropout 0.1: FashionCNN()", TODAY),
     "best_two_convs_half_width_64": ("FashionCNN()'s network and training over 64 epochs",
                                      dict(TODAY, epochs=64)),
     "onecycle_16_alternating_flip": ("one-cycle over 16 epochs, alternating flips",
                                      dict(DEFAULT, augment="alternating_flip")),
     "best_two_convs_half_width_64_shift_erase": (
-        "FashionCNN()'s network and training over 64 epochs, flips + shifts, random erasing 0.5",
+        "FashionCNN()'s network and training over 64 epochs, flips + shifts, random erasing 0.5: "
+        "FashionCNN.best()",
         dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5)),
     "onecycle_16_two_convs_half_width_cutmix_0.5": (
         "FashionCNN()'s network and training, cutmix 0.5", dict(TODAY, cutmix=0.5)),
@@ -120,6 +122,10 @@ VARIANTS = {
         "FashionCNN()'s network and training with Nesterov SGD, batch 512, peak 0.4, L2 2.5e-4 "
         "(weight decay 5e-4)",
         dict(TODAY, optimizer="sgd", batch_size=512, learning_rate=0.4, l2=2.5e-4)),
+    "best_two_convs_half_width_64_shift_erase_sgd_batch_512": (
+        "FashionCNN.best() with Nesterov SGD, batch 512, peak 0.4, L2 2.5e-4",
+        dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5, optimizer="sgd",
+             batch_size=512, learning_rate=0.4, l2=2.5e-4)),
     "best_two_convs_half_width_64_shift": (
         "FashionCNN()'s network and training over 64 epochs, flips + shifts",
         dict(TODAY, epochs=64, augment="flip_shift")),
@@ -138,9 +144,10 @@ TIERS = {
                  "onecycle_16_erase", "onecycle_16_alternating_flip",
                  "onecycle_16_two_convs_half_width_cutmix_0.5",
                  "onecycle_16_two_convs_half_width_sgd_batch_512"]),
-    "best": ("best_onecycle_16", "flip_shift",
-             ["best_onecycle_16", "best_two_convs_half_width_64",
-              "best_two_convs_half_width_64_shift_erase", "best_two_convs_half_width_64_shift"]),
+    "best": ("best_two_convs_half_width_64_shift_erase", "flip_shift",
+             ["best_two_convs_half_width_64_shift_erase", "best_onecycle_16",
+              "best_two_convs_half_width_64", "best_two_convs_half_width_64_shift_erase_sgd_batch_512",
+              "best_two_convs_half_width_64_shift"]),
 }
 # Each tta's column in the results.
 ACCURACY_COLUMNS = {None: "accuracy", "flip": "accuracy_tta", "flip_shift": "accuracy_shift_tta"}
