@@ -106,12 +106,16 @@ VARIANTS = {
     "onecycle_16_erase": ("one-cycle over 16 epochs, random erasing 0.5",
                           dict(DEFAULT, random_erasing=0.5)),
     "onecycle_16_two_convs_half_width": (
-        "the 2026-11-24 best()'s network at half the width (16/32/64 filters, two convolutions per block, "
-        "Dense 256), one-cycle over 16 epochs, peak 4e-3, dropout 0.1: FashionCNN()", TODAY),
+        "the 2026-11-24 best()'s network at half the width (16/32/64 filters, two convolutions "
+        "per block, Dense 256), one-cycle over 16 epochs, peak 4e-3, dropout 0.1: FashionCNN()",
+        TODAY),
     "best_two_convs_half_width_64": ("FashionCNN()'s network and training over 64 epochs",
                                      dict(TODAY, epochs=64)),
     "onecycle_16_alternating_flip": ("one-cycle over 16 epochs, alternating flips",
                                      dict(DEFAULT, augment="alternating_flip")),
+    "onecycle_16_two_convs_half_width_shift_erase": (
+        "FashionCNN()'s network and training with best()'s augmentation: flips + shifts, "
+        "random erasing 0.5", dict(TODAY, augment="flip_shift", random_erasing=0.5)),
     "best_two_convs_half_width_64_shift_erase": (
         "FashionCNN()'s network and training over 64 epochs, flips + shifts, random erasing 0.5: "
         "FashionCNN.best()",
@@ -126,28 +130,27 @@ VARIANTS = {
         "FashionCNN.best() with Nesterov SGD, batch 512, peak 0.4, L2 2.5e-4",
         dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5, optimizer="sgd",
              batch_size=512, learning_rate=0.4, l2=2.5e-4)),
-    "best_two_convs_half_width_64_shift": (
-        "FashionCNN()'s network and training over 64 epochs, flips + shifts",
-        dict(TODAY, epochs=64, augment="flip_shift")),
 }
 # tier -> (its row, the test-time augmentation it predicts with, the rows of its view)
 TIERS = {
     "fast": ("fast_13_dropout_0.1", "flip",
-             ["fast_13_dropout_0.1", "fast_width_16_lr_4e-3_13", "fast", "fast_batch_256", "fast_blocks_32_64",
-              "fast_width_24", "fast_width_16", "fast_width_16_lr_4e-3", "fast_13_dropout_0.25",
-              "fast_13_batch_64", "fast_13_lr_6e-3",
+             ["fast_13_dropout_0.1", "fast_width_16_lr_4e-3_13", "fast", "fast_batch_256",
+              "fast_blocks_32_64", "fast_width_24", "fast_width_16", "fast_width_16_lr_4e-3",
+              "fast_13_dropout_0.25", "fast_13_batch_64", "fast_13_lr_6e-3",
               "fast_13_dropout_0.25_alternating_flip"]),
     "default": ("onecycle_16_two_convs_half_width", "flip",
-                ["onecycle_16_two_convs_half_width", "onecycle_16", "onecycle_16_lr_4e-3", "onecycle_16_batch_256",
-                 "onecycle_16_dropout_0.3", "onecycle_16_smoothing_0.2_shift",
-                 "onecycle_16_sgd_l2", "onecycle_16_width_24_28", "onecycle_16_width_24_28_dropout_0.1",
+                ["onecycle_16_two_convs_half_width", "onecycle_16", "onecycle_16_lr_4e-3",
+                 "onecycle_16_batch_256", "onecycle_16_dropout_0.3",
+                 "onecycle_16_smoothing_0.2_shift", "onecycle_16_sgd_l2",
+                 "onecycle_16_width_24_28", "onecycle_16_width_24_28_dropout_0.1",
                  "onecycle_16_erase", "onecycle_16_alternating_flip",
                  "onecycle_16_two_convs_half_width_cutmix_0.5",
-                 "onecycle_16_two_convs_half_width_sgd_batch_512"]),
+                 "onecycle_16_two_convs_half_width_sgd_batch_512",
+                 "onecycle_16_two_convs_half_width_shift_erase"]),
     "best": ("best_two_convs_half_width_64_shift_erase", "flip_shift",
              ["best_two_convs_half_width_64_shift_erase", "best_onecycle_16",
-              "best_two_convs_half_width_64", "best_two_convs_half_width_64_shift_erase_sgd_batch_512",
-              "best_two_convs_half_width_64_shift"]),
+              "best_two_convs_half_width_64",
+              "best_two_convs_half_width_64_shift_erase_sgd_batch_512"]),
 }
 # Each tta's column in the results.
 ACCURACY_COLUMNS = {None: "accuracy", "flip": "accuracy_tta", "flip_shift": "accuracy_shift_tta"}
