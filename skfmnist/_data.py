@@ -85,6 +85,8 @@ def make_dataset(arrays, batch_size, *, index=None, shuffle_seed=None, mirror=No
             return tuple(tf.gather(tensor, rows) for tensor in tensors)
     batches = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     if cutmix is not None and shuffle_seed is not None:
+        # The shuffle's stream of keys, again: _cut_mix pairs each key with its own stream
+        # numbers, so its draws are independent of the order's and change every epoch.
         keys = tf.data.Dataset.random(seed=shuffle_seed, rerandomize_each_iteration=True)
         batches = tf.data.Dataset.zip(batches, keys).map(
             lambda batch, key: _cut_mix(tf, cutmix, key, *batch),
