@@ -126,6 +126,18 @@ VARIANTS = {
         "FashionCNN()'s network and training with Nesterov SGD, batch 512, peak 0.4, L2 2.5e-4 "
         "(weight decay 5e-4)",
         dict(TODAY, optimizer="sgd", batch_size=512, learning_rate=0.4, l2=2.5e-4)),
+    "onecycle_16_two_convs_half_width_lookahead": (
+        "FashionCNN()'s network and training with Lookahead (every 5 steps, halfway)",
+        dict(TODAY, lookahead=5)),
+    "onecycle_16_two_convs_half_width_whitening": (
+        "FashionCNN()'s network and training, the first convolution a frozen 3x3 patch "
+        "whitening (18 filters)", dict(TODAY, patch_whitening=True)),
+    "onecycle_16_two_convs_half_width_bn_shift_only": (
+        "FashionCNN()'s network and training, batch-norm without its learned scale",
+        dict(TODAY, batch_norm_scale=False)),
+    "onecycle_16_two_convs_half_width_alternating_flip": (
+        "FashionCNN()'s network and training with alternating flips",
+        dict(TODAY, augment="alternating_flip")),
     "best_two_convs_half_width_64_shift_erase_sgd_batch_512": (
         "FashionCNN.best() with Nesterov SGD, batch 512, peak 0.4, L2 2.5e-4",
         dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5, optimizer="sgd",
@@ -146,7 +158,11 @@ TIERS = {
                  "onecycle_16_erase", "onecycle_16_alternating_flip",
                  "onecycle_16_two_convs_half_width_cutmix_0.5",
                  "onecycle_16_two_convs_half_width_sgd_batch_512",
-                 "onecycle_16_two_convs_half_width_shift_erase"]),
+                 "onecycle_16_two_convs_half_width_shift_erase",
+                 "onecycle_16_two_convs_half_width_lookahead",
+                 "onecycle_16_two_convs_half_width_whitening",
+                 "onecycle_16_two_convs_half_width_bn_shift_only",
+                 "onecycle_16_two_convs_half_width_alternating_flip"]),
     "best": ("best_two_convs_half_width_64_shift_erase", "flip_shift",
              ["best_two_convs_half_width_64_shift_erase", "best_onecycle_16",
               "best_two_convs_half_width_64",

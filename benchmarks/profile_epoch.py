@@ -69,8 +69,8 @@ class KerasBatchNormCNN(FashionCNN):
     """FashionCNN with Keras's own BatchNormalization in place of skfmnist's fused layer: what
     the fused kernel saves."""
 
-    def _build_network(self, seed):
-        return keras.models.clone_model(super()._build_network(seed),
+    def _build_network(self, X, seed):
+        return keras.models.clone_model(super()._build_network(X, seed),
                                         clone_function=_keras_batch_norm)
 
 

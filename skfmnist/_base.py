@@ -35,7 +35,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _builders as builders
 from ._calibration import fit_temperature
-from ._callbacks import BestEpoch, StepSchedule
+from ._callbacks import BestEpoch, Lookahead, StepSchedule
 from ._data import make_dataset, predict_in_chunks, validation_split
 from ._docstrings import API_PAGE_TEMPLATE, PREDICTION_DATA, TRAINING_DATA, Substitution
 from ._images import flatten_images
@@ -63,6 +63,7 @@ TRAINING_CONSTRAINTS = {
     "class_weight": [dict, StrOptions({"balanced"}), None],
     "checkpoint_dir": [str, Path, None],
     "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
+    "lookahead": [Interval(Integral, 1, None, closed="left"), None],
     "calibration": [StrOptions({"temperature"}), None],
 }
 # Parameters that steer how the network is trained or applied, not what network is built: a
@@ -71,7 +72,7 @@ TRAINING_CONSTRAINTS = {
 _RETRAINING_PARAMS = frozenset({
     "learning_rate", "lr_schedule", "lr_decay", "batch_size", "epochs", "validation_split",
     "early_stopping", "patience", "verbose", "warm_start", "callbacks", "class_weight",
-    "checkpoint_dir", "tta", "calibration",
+    "checkpoint_dir", "tta", "calibration", "lookahead",
 })
 # Training rows held out to fit the calibration temperature when there is no validation split.
 CALIBRATION_SHARE = 0.05
@@ -133,7 +134,7 @@ class FashionClassifierBase(KerasClassifierCompat):
         if warm:
             self._check_continuation()
         else:
-            self.initialize_network(y)
+            self.initialize_network(X, y)
         self.fit_loop(X, self.encode_targets(y), self._sample_weight(X, y, sample_weight),
                       epochs=self.epochs, schedule=self.lr_schedule)
         return self
@@ -167,7 +168,7 @@ class FashionClassifierBase(KerasClassifierCompat):
             self._validate_params()
         X, y = self._validate_input(X, y, reset=first_call)
         if first_call:
-            self.initialize_network(y, classes)
+            self.initialize_network(X, y, classes)
         else:
             self._check_continuation(classes)
         # A schedule spans the epochs of one fit; partial_fit's caller decides how many calls
@@ -184,13 +185,14 @@ class FashionClassifierBase(KerasClassifierCompat):
         self : object
         """
         self._validate_params()
-        _, y = self._validate_input(X, y, reset=True)
-        self.initialize_network(y)
+        X, y = self._validate_input(X, y, reset=True)
+        self.initialize_network(X, y)
         return self
 
-    def initialize_network(self, y, classes=None):
+    def initialize_network(self, X, y, classes=None):
         """Everything a fit from scratch starts from: the classes (``classes``, else those in
-        ``y``), the seed drawn from ``random_state``, and the network, built and compiled."""
+        ``y``), the seed drawn from ``random_state``, and the network, built (for validated
+        training rows ``X``, which the CNN's patch whitening is fitted to) and compiled."""
         self.classes_ = np.unique(y if classes is None else column_or_1d(classes))
         if self.classes_.size < 2:
             raise ValueError(
@@ -200,7 +202,7 @@ class FashionClassifierBase(KerasClassifierCompat):
             )
         self.n_classes_ = self.classes_.size
         self._seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
-        network = self._build_network(seed=self._seed)
+        network = self._build_network(X, seed=self._seed)
         self.model_ = builders.compile_classifier(
             network, self.optimizer, self.learning_rate, self.label_smoothing,
             self.ema_momentum, soft_targets=self._cutmix() is not None)
@@ -360,14 +362,17 @@ class FashionClassifierBase(KerasClassifierCompat):
 
     def get_callbacks(self, initial_epoch, epochs, schedule, tracker):
         """Keras callbacks of one ``fit_loop``: the learning rate of every step (set even when
-        constant, so nothing is inherited from an earlier fit's schedule), the user's
-        ``callbacks`` as they are now, then ``tracker``."""
+        constant, so nothing is inherited from an earlier fit's schedule), Lookahead if set
+        (before the others, which then see its slow weights at the end of each epoch), the
+        user's ``callbacks`` as they are now, then ``tracker``."""
 
         def rate(epoch):
             return builders.learning_rate_at(schedule, self.learning_rate, epoch, epochs,
                                              self.lr_decay)
 
-        return [StepSchedule(rate, first_epoch=initial_epoch), *(self.callbacks or []), tracker]
+        lookahead = [Lookahead(self.lookahead)] if self.lookahead else []
+        return [StepSchedule(rate, first_epoch=initial_epoch), *lookahead,
+                *(self.callbacks or []), tracker]
 
     @property
     def current_epoch(self):

@@ -18,7 +18,7 @@ from .layers import FusedBatchNormalization, RandomErasing  # noqa: E402
 from ._calibration import apply_temperature  # noqa: E402
 
 __all__ = ["build_cnn", "build_mlp", "compile_classifier", "learning_rate_at",
-           "inference_model", "training_targets"]
+           "inference_model", "patch_whitening_filters", "training_targets"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 # Keras's default 0.99 needs hundreds of steps before the moving statistics used at prediction
@@ -71,7 +71,8 @@ def _regularizer(l1, l2):
     return keras.regularizers.L1L2(l1=float(l1), l2=float(l2))
 
 
-def _dense_block(x, units, *, activation, batch_norm, dropout, initializer, l1, l2, seeds):
+def _dense_block(x, units, *, activation, batch_norm, dropout, initializer, l1, l2, seeds,
+                 batch_norm_scale=True):
     x = keras.layers.Dense(
         units,
         use_bias=not batch_norm,
@@ -79,7 +80,7 @@ def _dense_block(x, units, *, activation, batch_norm, dropout, initializer, l1, 
         kernel_regularizer=_regularizer(l1, l2),
     )(x)
     if batch_norm:
-        x = keras.layers.BatchNormalization(momentum=_BN_MOMENTUM)(x)
+        x = keras.layers.BatchNormalization(momentum=_BN_MOMENTUM, scale=batch_norm_scale)(x)
     x = keras.layers.Activation(activation)(x)
     if dropout:
         x = keras.layers.Dropout(dropout, seed=seeds())(x)
@@ -124,7 +125,7 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
               kernel_size=3, strides=1, padding="same", pool_size=2, batch_norm=True,
               conv_activation="relu", conv_dropout=0.0, dense_units=(128,), activation="relu",
               dropout=0.5, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment=None,
-              random_erasing=0.0, seed=0):
+              random_erasing=0.0, batch_norm_scale=True, whitening=None, seed=0):
     """Convolutional network: blocks of conv (+batch-norm) + activation, max-pooling, Dense
     layers, softmax.
 
@@ -133,6 +134,9 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
     plus random shifts of up to 10 % of the image size ("flip_shift"); "alternating_flip" adds
     none, as the training data pipeline mirrors the images; ``random_erasing`` is the
     probability that a training image gets a random rectangle set to 0 (:class:`RandomErasing`).
+    ``batch_norm_scale=False`` keeps only the batch-norm shift. ``whitening`` (the filters of
+    :func:`patch_whitening_filters`) makes the first convolution a frozen one with those
+    filters.
     """
     _check_stack_fits(image_shape, len(conv_filters) * convs_per_block, kernel_size, strides,
                       padding, pool_size, convs_per_block)
@@ -146,15 +150,16 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
         x = RandomErasing(random_erasing, seed=seeds(), name="augment_erase")(x)
     for block, filters in enumerate(conv_filters, start=1):
         for index in range(convs_per_block):
+            whitens = whitening is not None and block == 1 and index == 0
             x = keras.layers.Conv2D(
-                filters, kernel_size, strides=strides, padding=padding,
-                use_bias=not batch_norm,
+                whitening.shape[-1] if whitens else filters, kernel_size, strides=strides,
+                padding=padding, use_bias=not batch_norm,
                 kernel_initializer=_initializer(kernel_initializer, seeds),
-                kernel_regularizer=_regularizer(l1, l2),
-                name=f"block{block}_conv{index + 1}",
+                kernel_regularizer=None if whitens else _regularizer(l1, l2),
+                trainable=not whitens, name=f"block{block}_conv{index + 1}",
             )(x)
             if batch_norm:
-                x = FusedBatchNormalization(momentum=_BN_MOMENTUM,
+                x = FusedBatchNormalization(momentum=_BN_MOMENTUM, scale=batch_norm_scale,
                                             name=f"block{block}_bn{index + 1}")(x)
             x = keras.layers.Activation(conv_activation, name=f"block{block}_act{index + 1}")(x)
         if pool_size:
@@ -166,10 +171,45 @@ def build_cnn(image_shape, n_classes, *, conv_filters=(32, 64), convs_per_block=
     x = keras.layers.Flatten(name="flatten")(x)
     for units in dense_units:
         x = _dense_block(x, units, activation=activation, batch_norm=batch_norm, dropout=0.0,
-                         initializer=kernel_initializer, l1=l1, l2=l2, seeds=seeds)
+                         initializer=kernel_initializer, l1=l1, l2=l2, seeds=seeds,
+                         batch_norm_scale=batch_norm_scale)
     if dropout:
         x = keras.layers.Dropout(dropout, seed=seeds(), name="head_dropout")(x)
-    return keras.Model(inputs, _softmax_output(x, n_classes, seeds), name="fashion_cnn")
+    model = keras.Model(inputs, _softmax_output(x, n_classes, seeds), name="fashion_cnn")
+    if whitening is not None:
+        first = model.get_layer("block1_conv1")
+        first.set_weights([whitening, *first.get_weights()[1:]])
+    return model
+
+
+# Of the many patches of the training images, a covariance of a few numbers needs a sample.
+_WHITENING_IMAGES = 2000
+# Added to the eigenvalues, relative to their mean: bounds the gain of the flattest directions
+# (airbench's 5e-4 on images of unit variance per channel).
+_WHITENING_EPSILON = 5e-4
+
+
+def patch_whitening_filters(rows, image_shape, kernel_size):
+    """Convolution filters that whiten the ``kernel_size`` patches of the images ``rows``:
+    one per eigenvector of the patches' covariance, scaled by the inverse square root of its
+    eigenvalue, and each negated as well (so that a ReLU after them keeps both signs), largest
+    eigenvalue first, as airbench's frozen first layer (Jordan, 2024, arXiv:2404.00498).
+
+    Returns an array of shape ``(kernel_height, kernel_width, 1, 2 * kernel_height *
+    kernel_width)``, the kernel of a Keras ``Conv2D`` on one channel. The covariance is that of
+    patches of at most 2,000 images spread evenly over ``rows``.
+    """
+    height, width = image_shape
+    kernel = _pair(kernel_size)
+    step = max(1, len(rows) // _WHITENING_IMAGES)
+    images = np.asarray(rows[::step][:_WHITENING_IMAGES], np.float64).reshape(-1, height, width)
+    patches = np.lib.stride_tricks.sliding_window_view(images, kernel, axis=(1, 2))
+    patches = patches.reshape(-1, kernel[0] * kernel[1])
+    eigenvalues, eigenvectors = np.linalg.eigh(patches.T @ patches / len(patches))
+    eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]
+    scaled = eigenvectors / np.sqrt(eigenvalues + _WHITENING_EPSILON * eigenvalues.mean())
+    filters = np.concatenate([scaled, -scaled], axis=1)
+    return filters.reshape(*kernel, 1, -1).astype(np.float32)
 
 
 def _check_stack_fits(image_shape, n_convs, kernel_size, strides, padding, pool_size,

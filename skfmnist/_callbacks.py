@@ -1,4 +1,5 @@
-"""The one tracker of the best epoch that the estimators' training loop uses."""
+"""The callbacks the estimators' training loop adds: the best-epoch tracker, the per-step
+learning rate, Lookahead."""
 
 import warnings
 from pathlib import Path
@@ -8,6 +9,7 @@ from keras.callbacks import Callback
 
 from ._fileutils import atomic_write
 from ._keras_archive import weights_file
+from ._tf import import_tensorflow
 
 CHECKPOINT_NAME = "best.weights.h5"
 
@@ -123,3 +125,45 @@ class StepSchedule(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(self._epoch_rate)
+
+
+class Lookahead(Callback):
+    """Lookahead (Zhang et al., 2019, arXiv:1907.08610) around the compiled optimiser.
+
+    The optimiser's weights are the fast ones; a copy trails them. Every ``sync_period`` steps,
+    and after the last step of every epoch, the copy moves ``slow_step`` of the way to the
+    fast weights, and training goes on from the copy. An epoch therefore ends on the slow
+    weights: they are what validation, the best-epoch tracker and the fitted estimator see.
+    Each fit starts the copy from the weights it starts from.
+
+    Parameters
+    ----------
+    sync_period : int
+        Optimiser steps between synchronisations (the paper's k).
+    slow_step : float, default=0.5
+        Share of the way the slow weights move (the paper's alpha).
+    """
+
+    def __init__(self, sync_period, slow_step=0.5):
+        super().__init__()
+        self.sync_period = sync_period
+        self.slow_step = slow_step
+        self._slow = self._synchronise = None
+
+    def on_train_begin(self, logs=None):
+        tf = import_tensorflow()
+        fast = [weight.value for weight in self.model.trainable_weights]
+        self._slow = [tf.Variable(weight, trainable=False) for weight in fast]
+
+        def synchronise():
+            for slow, weight in zip(self._slow, fast):
+                slow.assign_add(self.slow_step * (weight - slow))
+                weight.assign(slow)
+
+        # One traced call per synchronisation, not two eager operations per weight.
+        self._synchronise = tf.function(synchronise)
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = self.params.get("steps")
+        if (batch + 1) % self.sync_period == 0 or batch + 1 == steps:
+            self._synchronise()

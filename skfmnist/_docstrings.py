@@ -50,6 +50,11 @@ TRAINING_PARAMETERS = """\
         this momentum per step) replaces the trained weights when ``fit`` ends, and batch-norm
         statistics are re-estimated for it on 50 training batches. Cannot be combined with
         ``early_stopping``, whose restore would replace the averaged weights.
+    lookahead : int or None, default=None
+        If set, Lookahead (Zhang et al., 2019) around the optimiser: every ``lookahead``
+        steps, and at the end of every epoch, a slow copy of the weights moves halfway to the
+        optimiser's, and training goes on from it. Epochs end on the slow weights, which are
+        what the fitted estimator keeps.
     calibration : {"temperature"} or None, default="temperature"
         Calibrated probabilities: ``fit`` ends by fitting one temperature (for the CNN, one
         per test-time augmentation) on held-out rows, the validation split's or else 5 % of

@@ -123,7 +123,7 @@ class FashionMLP(FashionClassifierBase):
     def __init__(self, *, hidden_layer_sizes=(512, 256), activation="relu", dropout=0.3,
                  batch_norm=False, l1=0.0, l2=0.0, optimizer="adam", learning_rate=1e-3,
                  lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.0, ema_momentum=None,
-                 calibration="temperature", batch_size=128, epochs=30, validation_split=0.0,
+                 lookahead=None, calibration="temperature", batch_size=128, epochs=30, validation_split=0.0,
                  early_stopping=False,
                  patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
                  class_weight=None, checkpoint_dir=None):
@@ -133,7 +133,7 @@ class FashionMLP(FashionClassifierBase):
         super()._validate_params()
         _check_sizes("hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=True)
 
-    def _build_network(self, seed):
+    def _build_network(self, X, seed):
         return builders.build_mlp(
             self.n_features_in_, self.n_classes_,
             hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
@@ -175,6 +175,15 @@ class FashionCNN(FashionClassifierBase):
         Max-pooling window (and stride) after each block; 0 for none.
     batch_norm : bool, default=True
         Batch normalisation after each convolution and hidden Dense layer.
+    batch_norm_scale : bool, default=True
+        Whether batch normalisation learns a scale per channel as well as a shift; False keeps
+        the shift only (as airbench, Jordan, 2024, arXiv:2404.00498). Needs ``batch_norm``.
+    patch_whitening : bool, default=False
+        Make the first convolution a frozen whitening of the training images' patches of
+        ``kernel_size``: one filter per principal direction of the patches, scaled to unit
+        variance, and its negation (``2 * kernel_height * kernel_width`` filters in place of
+        the first block's first ``conv_filters``), fitted to the images ``fit`` starts from
+        (airbench's first layer).
     conv_activation : str, default="relu"
         Activation after each convolution (any Keras activation name).
     conv_dropout : float, default=0.0
@@ -267,6 +276,8 @@ class FashionCNN(FashionClassifierBase):
         "strides": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "padding": [StrOptions({"same", "valid"})],
         "pool_size": [Interval(Integral, 0, None, closed="left")],
+        "batch_norm_scale": ["boolean"],
+        "patch_whitening": ["boolean"],
         "conv_activation": [str],
         "conv_dropout": [Interval(Real, 0, 1, closed="left")],
         "dense_units": [Interval(Integral, 0, None, closed="left"), tuple, list],
@@ -280,11 +291,12 @@ class FashionCNN(FashionClassifierBase):
 
     def __init__(self, *, conv_filters=(16, 32, 64), convs_per_block=2, kernel_size=3,
                  strides=1, padding="same", pool_size=2, batch_norm=True,
-                 conv_activation="relu", conv_dropout=0.0, dense_units=256, activation="relu",
+                 batch_norm_scale=True, patch_whitening=False, conv_activation="relu", conv_dropout=0.0, dense_units=256, activation="relu",
                  dropout=0.1, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
                  random_erasing=0.0, cutmix=0.0, tta="flip", image_shape=None, optimizer="adam",
                  learning_rate=4e-3, lr_schedule="onecycle", lr_decay=0.9, label_smoothing=0.1,
-                 ema_momentum=None, calibration="temperature", batch_size=128, epochs=16,
+                 ema_momentum=None, lookahead=None, calibration="temperature", batch_size=128,
+                 epochs=16,
                  validation_split=0.0, early_stopping=False,
                  patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
                  class_weight=None, checkpoint_dir=None):
@@ -296,6 +308,11 @@ class FashionCNN(FashionClassifierBase):
         _check_sizes("dense_units", self._dense_units(), allow_empty=True)
         _check_pair("kernel_size", self.kernel_size)
         _check_pair("strides", self.strides)
+        if not self.batch_norm_scale and not self.batch_norm:
+            raise ValueError(
+                "batch_norm_scale=False removes the scale of batch normalisation, but "
+                "batch_norm=False builds none. Set batch_norm=True, or batch_norm_scale=True."
+            )
         if self.tta is not None and self.augment is None:
             warnings.warn(
                 f"tta={self.tta!r} averages each image with its mirror, but augment=None trains "
@@ -341,7 +358,9 @@ class FashionCNN(FashionClassifierBase):
         # Cut-mixing changes the targets too, which only the data pipeline sees.
         return CutMix(self.image_shape_, self.cutmix) if self.cutmix else None
 
-    def _build_network(self, seed):
+    def _build_network(self, X, seed):
+        whitening = (builders.patch_whitening_filters(X, self.image_shape_, self.kernel_size)
+                     if self.patch_whitening else None)
         return builders.build_cnn(
             self.image_shape_, self.n_classes_,
             conv_filters=tuple(self.conv_filters), convs_per_block=self.convs_per_block,
@@ -350,7 +369,8 @@ class FashionCNN(FashionClassifierBase):
             conv_activation=self.conv_activation, conv_dropout=self.conv_dropout,
             dense_units=self._dense_units(), activation=self.activation, dropout=self.dropout,
             kernel_initializer=self.kernel_initializer, l1=self.l1, l2=self.l2,
-            augment=self.augment, random_erasing=self.random_erasing, seed=seed,
+            augment=self.augment, random_erasing=self.random_erasing,
+            batch_norm_scale=self.batch_norm_scale, whitening=whitening, seed=seed,
         )
 
     @classmethod

@@ -24,7 +24,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     CNN markedly faster on CPUs (the epoch profile in the documentation's results). The layer
     computes the same function with the same weights as ``keras.layers.BatchNormalization``;
     inputs other than 4-D channels-last feature maps, and non-default settings the fused kernel
-    does not cover, go through Keras's implementation.
+    does not cover, go through Keras's implementation. Without a learned scale (``scale=False``)
+    the fused kernel scales by ones.
 
     Parameters
     ----------
@@ -42,19 +43,22 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
     def _fusable(self, inputs):
         return (len(inputs.shape) == 4 and self.axis in (-1, 3) and self.center
-                and self.scale and inputs.dtype == tf.float32)
+                and inputs.dtype == tf.float32)
+
+    def _gamma(self):
+        return self.gamma.value if self.scale else tf.ones_like(self.moving_mean.value)
 
     def call(self, inputs, training=None, mask=None):
         if mask is not None or not self._fusable(inputs):
             return super().call(inputs, training=training, mask=mask)
         if training and self.trainable:
             outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-                inputs, self.gamma.value, self.beta.value, epsilon=self.epsilon,
+                inputs, self._gamma(), self.beta.value, epsilon=self.epsilon,
                 is_training=True)
             self._update_moving_statistics(mean, variance)
             return outputs
         outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
-            inputs, self.gamma.value, self.beta.value, mean=self.moving_mean.value,
+            inputs, self._gamma(), self.beta.value, mean=self.moving_mean.value,
             variance=self.moving_variance.value, epsilon=self.epsilon, is_training=False)
         return outputs
 
