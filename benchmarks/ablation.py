@@ -29,7 +29,8 @@ from benchmarks._common import RESULTS, load_split, start_worker, worker_result,
 BASE = dict(conv_filters=(32, 64, 128), convs_per_block=1, dense_units=128, dropout=0.5,
             augment="flip", label_smoothing=0.1,
             lr_schedule="cosine", learning_rate=1e-3, batch_size=128, epochs=15,
-            ema_momentum=None, tta=None, calibration=None)
+            ema_momentum=None, tta=None, calibration=None, lookahead=None,
+            patch_whitening=False, batch_norm_scale=True)
 ONECYCLE = dict(lr_schedule="onecycle", learning_rate=2e-3)
 # The 2026-11-24 default's training, one-cycle over 16 epochs, on the BASE network (today's
 # FashionCNN() trains so too, on its own network: row onecycle_16_two_convs_half_width).
@@ -138,6 +139,9 @@ VARIANTS = {
     "onecycle_16_two_convs_half_width_alternating_flip": (
         "FashionCNN()'s network and training with alternating flips",
         dict(TODAY, augment="alternating_flip")),
+    "best_two_convs_half_width_64_shift_erase_cutmix_0.5": (
+        "FashionCNN.best() with cutmix 0.5",
+        dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5, cutmix=0.5)),
     "best_two_convs_half_width_64_shift_erase_sgd_batch_512": (
         "FashionCNN.best() with Nesterov SGD, batch 512, peak 0.4, L2 2.5e-4",
         dict(TODAY, epochs=64, augment="flip_shift", random_erasing=0.5, optimizer="sgd",
@@ -166,7 +170,8 @@ TIERS = {
     "best": ("best_two_convs_half_width_64_shift_erase", "flip_shift",
              ["best_two_convs_half_width_64_shift_erase", "best_onecycle_16",
               "best_two_convs_half_width_64",
-              "best_two_convs_half_width_64_shift_erase_sgd_batch_512"]),
+              "best_two_convs_half_width_64_shift_erase_sgd_batch_512",
+              "best_two_convs_half_width_64_shift_erase_cutmix_0.5"]),
 }
 # Each tta's column in the results.
 ACCURACY_COLUMNS = {None: "accuracy", "flip": "accuracy_tta", "flip_shift": "accuracy_shift_tta"}

@@ -10,8 +10,8 @@ Reading order, as skorch's ``net.py``::
       -> encode_targets          labels as class indices
       -> fit_loop                one call of Keras's ``Model.fit`` over this fit's epochs
            -> get_iterator       the seeded tf.data pipeline (``_data.py``)
-           -> get_callbacks      learning-rate schedule, the user's callbacks, the best-epoch
-                                 tracker (early stopping, checkpoint, interrupt)
+           -> get_callbacks      learning-rate schedule, Lookahead, the user's callbacks, the
+                                 best-epoch tracker (early stopping, checkpoint, interrupt)
     predict / predict_proba
       -> predict_loop            the network applied chunk by chunk
            -> forward            one traced call of ``inference_model()``: the network without
@@ -543,6 +543,12 @@ class FashionClassifierBase(KerasClassifierCompat):
                 "restores the best epoch's trained weights, which would replace the averaged "
                 "weights ema_momentum puts in place. Use one: ema_momentum=None, or "
                 "early_stopping=False."
+            )
+        if self.ema_momentum is not None and self.lookahead:
+            raise ValueError(
+                "ema_momentum and lookahead cannot be combined: the average of the optimiser's "
+                "weights that ema_momentum puts in place when fit ends would replace the slow "
+                "weights lookahead trains. Use one: ema_momentum=None, or lookahead=None."
             )
 
     def summary(self):

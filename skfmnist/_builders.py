@@ -201,13 +201,21 @@ def patch_whitening_filters(rows, image_shape, kernel_size):
     """
     height, width = image_shape
     kernel = _pair(kernel_size)
-    step = max(1, len(rows) // _WHITENING_IMAGES)
+    if kernel[0] > height or kernel[1] > width:
+        raise ValueError(
+            f"patch_whitening needs patches of kernel_size={kernel_size} inside the "
+            f"{height}x{width} images, which are smaller. Use a smaller kernel_size, or "
+            "patch_whitening=False."
+        )
+    step = -(-len(rows) // _WHITENING_IMAGES)
     images = np.asarray(rows[::step][:_WHITENING_IMAGES], np.float64).reshape(-1, height, width)
     patches = np.lib.stride_tricks.sliding_window_view(images, kernel, axis=(1, 2))
     patches = patches.reshape(-1, kernel[0] * kernel[1])
     eigenvalues, eigenvectors = np.linalg.eigh(patches.T @ patches / len(patches))
     eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]
-    scaled = eigenvectors / np.sqrt(eigenvalues + _WHITENING_EPSILON * eigenvalues.mean())
+    # Floored, so that blank images (all eigenvalues 0) give finite filters.
+    epsilon = max(_WHITENING_EPSILON * eigenvalues.mean(), np.finfo(np.float32).tiny)
+    scaled = eigenvectors / np.sqrt(eigenvalues + epsilon)
     filters = np.concatenate([scaled, -scaled], axis=1)
     return filters.reshape(*kernel, 1, -1).astype(np.float32)
 

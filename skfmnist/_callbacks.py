@@ -131,10 +131,10 @@ class Lookahead(Callback):
     """Lookahead (Zhang et al., 2019, arXiv:1907.08610) around the compiled optimiser.
 
     The optimiser's weights are the fast ones; a copy trails them. Every ``sync_period`` steps,
-    and after the last step of every epoch, the copy moves ``slow_step`` of the way to the
-    fast weights, and training goes on from the copy. An epoch therefore ends on the slow
-    weights: they are what validation, the best-epoch tracker and the fitted estimator see.
-    Each fit starts the copy from the weights it starts from.
+    after the last step of every epoch, and when training stops early, the copy moves
+    ``slow_step`` of the way to the fast weights, and training goes on from the copy. An epoch
+    therefore ends on the slow weights: they are what validation, the best-epoch tracker and
+    the fitted estimator see. Each fit starts the copy from the weights it starts from.
 
     Parameters
     ----------
@@ -148,22 +148,37 @@ class Lookahead(Callback):
         super().__init__()
         self.sync_period = sync_period
         self.slow_step = slow_step
-        self._slow = self._synchronise = None
+        self._synchronise = None
+        self._in_sync = True
 
     def on_train_begin(self, logs=None):
         tf = import_tensorflow()
-        fast = [weight.value for weight in self.model.trainable_weights]
-        self._slow = [tf.Variable(weight, trainable=False) for weight in fast]
-
-        def synchronise():
-            for slow, weight in zip(self._slow, fast):
-                slow.assign_add(self.slow_step * (weight - slow))
-                weight.assign(slow)
-
         # One traced call per synchronisation, not two eager operations per weight.
-        self._synchronise = tf.function(synchronise)
+        self._synchronise = tf.function(_Synchronise(self.model.trainable_weights,
+                                                     self.slow_step))
 
     def on_train_batch_end(self, batch, logs=None):
-        steps = self.params.get("steps")
-        if (batch + 1) % self.sync_period == 0 or batch + 1 == steps:
+        self._in_sync = (batch + 1) % self.sync_period == 0 or batch + 1 == self.params["steps"]
+        if self._in_sync:
             self._synchronise()
+
+    def on_train_end(self, logs=None):
+        if not self._in_sync:  # stopped within an epoch (a callback's stop_training)
+            self._synchronise()
+
+
+class _Synchronise:
+    """Moves slow copies of ``weights`` ``slow_step`` of the way to them, then the weights to
+    the copies. A callable object, not a closure: TensorFlow's "retracing" warning counts
+    traces per code object, and each fit traces its own."""
+
+    def __init__(self, weights, slow_step):
+        tf = import_tensorflow()
+        self._fast = [weight.value for weight in weights]
+        self._slow = [tf.Variable(weight, trainable=False) for weight in self._fast]
+        self._slow_step = slow_step
+
+    def __call__(self):
+        for slow, fast in zip(self._slow, self._fast):
+            slow.assign_add(self._slow_step * (fast - slow))
+            fast.assign(slow)

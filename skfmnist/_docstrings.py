@@ -54,7 +54,8 @@ TRAINING_PARAMETERS = """\
         If set, Lookahead (Zhang et al., 2019) around the optimiser: every ``lookahead``
         steps, and at the end of every epoch, a slow copy of the weights moves halfway to the
         optimiser's, and training goes on from it. Epochs end on the slow weights, which are
-        what the fitted estimator keeps.
+        what the fitted estimator keeps. Cannot be combined with ``ema_momentum``, whose
+        average of the optimiser's weights would replace them.
     calibration : {"temperature"} or None, default="temperature"
         Calibrated probabilities: ``fit`` ends by fitting one temperature (for the CNN, one
         per test-time augmentation) on held-out rows, the validation split's or else 5 % of

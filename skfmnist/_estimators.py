@@ -28,9 +28,10 @@ _NETWORK_CONSTRAINTS = {
 # The notebooks' training, which their presets keep: Adam at a constant 1e-3 for 10 epochs,
 # no weight averaging; the CNNs also without augmentation, label smoothing or TTA.
 _NOTEBOOK_TRAINING = dict(lr_schedule="constant", learning_rate=1e-3, epochs=10,
-                          ema_momentum=None, calibration=None)
+                          ema_momentum=None, lookahead=None, calibration=None)
 _NOTEBOOK_CNN_TRAINING = dict(_NOTEBOOK_TRAINING, convs_per_block=1, conv_dropout=0.0,
-                              augment=None, tta=None, label_smoothing=0.0)
+                              augment=None, tta=None, label_smoothing=0.0,
+                              batch_norm_scale=True, patch_whitening=False)
 
 
 def _check_pair(name, value):
@@ -122,8 +123,9 @@ class FashionMLP(FashionClassifierBase):
 
     def __init__(self, *, hidden_layer_sizes=(512, 256), activation="relu", dropout=0.3,
                  batch_norm=False, l1=0.0, l2=0.0, optimizer="adam", learning_rate=1e-3,
-                 lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.0, ema_momentum=None,
-                 lookahead=None, calibration="temperature", batch_size=128, epochs=30, validation_split=0.0,
+                 lr_schedule="cosine", lr_decay=0.9, label_smoothing=0.0,
+                 ema_momentum=None, lookahead=None, calibration="temperature",
+                 batch_size=128, epochs=30, validation_split=0.0,
                  early_stopping=False,
                  patience=5, random_state=None, verbose=0, warm_start=False, callbacks=None,
                  class_weight=None, checkpoint_dir=None):
@@ -183,7 +185,8 @@ class FashionCNN(FashionClassifierBase):
         ``kernel_size``: one filter per principal direction of the patches, scaled to unit
         variance, and its negation (``2 * kernel_height * kernel_width`` filters in place of
         the first block's first ``conv_filters``), fitted to the images ``fit`` starts from
-        (airbench's first layer).
+        (airbench's first layer). No labels are used, so the rows held out for validation or
+        calibration count among those images.
     conv_activation : str, default="relu"
         Activation after each convolution (any Keras activation name).
     conv_dropout : float, default=0.0
@@ -293,7 +296,8 @@ class FashionCNN(FashionClassifierBase):
                  strides=1, padding="same", pool_size=2, batch_norm=True,
                  batch_norm_scale=True, patch_whitening=False, conv_activation="relu", conv_dropout=0.0, dense_units=256, activation="relu",
                  dropout=0.1, kernel_initializer="he_uniform", l1=0.0, l2=0.0, augment="flip",
-                 random_erasing=0.0, cutmix=0.0, tta="flip", image_shape=None, optimizer="adam",
+                 random_erasing=0.0, cutmix=0.0, tta="flip", image_shape=None,
+                 optimizer="adam",
                  learning_rate=4e-3, lr_schedule="onecycle", lr_decay=0.9, label_smoothing=0.1,
                  ema_momentum=None, lookahead=None, calibration="temperature", batch_size=128,
                  epochs=16,

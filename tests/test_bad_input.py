@@ -213,3 +213,22 @@ def test_cnn_refuses_stacks_of_another_shape_with_the_same_pixel_count():
     with pytest.raises(ValueError, match="trained on 28x28 images, but X holds 14x56 images"):
         cnn.predict(np.zeros((2, 14, 56)))
     assert cnn.predict(np.zeros((2, 784))).shape == (2,)  # flat rows carry no shape to check
+
+
+def test_batch_norm_scale_without_batch_norm_is_refused():
+    estimator = FashionCNN(batch_norm=False, batch_norm_scale=False, epochs=1)
+    with pytest.raises(ValueError, match="batch_norm_scale=False .* batch_norm=False builds none"):
+        estimator.fit(RAW / 255, LABELS)
+
+
+def test_patch_whitening_with_patches_larger_than_the_images_is_refused():
+    estimator = FashionCNN(patch_whitening=True, kernel_size=5, conv_filters=(4,),
+                           image_shape=(4, 196), epochs=1)
+    with pytest.raises(ValueError, match=r"patch_whitening needs patches of kernel_size=5 inside"):
+        estimator.fit(RAW / 255, LABELS)
+
+
+def test_weight_averaging_with_lookahead_is_refused():
+    estimator = FashionMLP(ema_momentum=0.99, lookahead=5, epochs=1)
+    with pytest.raises(ValueError, match="ema_momentum and lookahead cannot be combined"):
+        estimator.fit(RAW / 255, LABELS)

@@ -135,3 +135,28 @@ def test_shift_tta_weighs_the_unshifted_pair_three_times_each_one_pixel_shift():
     shifted_tta = builders.inference_model(model, (4, 6), "flip_shift")
     np.testing.assert_allclose(shifted_tta(images.reshape(5, 24), training=False), total / 14,
                                rtol=1e-5)
+
+
+def test_patch_whitening_filters_give_patches_unit_covariance_and_both_signs():
+    rng = np.random.default_rng(0)
+    # Correlated pixels, as in images: smoothed noise.
+    noise = rng.normal(size=(300, 12, 12))
+    images = (noise + np.roll(noise, 1, axis=1) + np.roll(noise, 1, axis=2)).reshape(300, -1)
+    filters = builders.patch_whitening_filters(images, (12, 12), 3)
+    assert filters.shape == (3, 3, 1, 18)
+    patches = np.lib.stride_tricks.sliding_window_view(images.reshape(300, 12, 12), (3, 3),
+                                                       axis=(1, 2)).reshape(-1, 9)
+    responses = patches @ filters.reshape(9, 18)
+    covariance = responses[:, :9].T @ responses[:, :9] / len(responses)
+    np.testing.assert_allclose(covariance, np.eye(9), atol=0.01)
+    np.testing.assert_array_equal(filters[..., 9:], -filters[..., :9])
+
+
+def test_whitening_makes_the_first_convolution_frozen_with_those_filters():
+    filters = np.random.default_rng(1).normal(size=(3, 3, 1, 18)).astype("float32")
+    model = builders.build_cnn((8, 8), 3, conv_filters=(4,), convs_per_block=2,
+                               whitening=filters)
+    first, second = model.get_layer("block1_conv1"), model.get_layer("block1_conv2")
+    assert not first.trainable and second.trainable
+    np.testing.assert_array_equal(first.get_weights()[0], filters)
+    assert second.kernel.shape == (3, 3, 18, 4)

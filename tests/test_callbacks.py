@@ -182,3 +182,21 @@ def test_checkpoint_writes_leave_process_wide_state_alone(tmp_path):
         sys.setprofile(None)
     assert seen == set()
     assert [p.name for p in tmp_path.iterdir()] == ["best.weights.h5"]
+
+
+def test_lookahead_moves_the_slow_weights_halfway_every_k_steps_and_ends_epochs_on_them():
+    import keras
+
+    from skfmnist._callbacks import Lookahead
+
+    # Loss = the weight itself (input 1, no bias): plain SGD at rate 1 takes it down by 1 a
+    # step (to -5 after 5 steps). With Lookahead every 2 steps, halfway: 0 -> -1 -> -2,
+    # synchronised to -1; -> -2 -> -3, to -2; the epoch's 5th and last step takes it to -3,
+    # synchronised to -2.5.
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(
+        1, use_bias=False, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(1.0), loss=lambda _, output: output)
+    ones = np.ones((5, 1), "float32")
+    model.fit(ones, ones, batch_size=1, epochs=1, shuffle=False, verbose=0,
+              callbacks=[Lookahead(2)])
+    np.testing.assert_allclose(model.get_weights()[0], [[-2.5]])

@@ -178,6 +178,45 @@ def test_cutmix_trains_on_mixed_targets_with_or_without_label_smoothing(toy_scal
     assert isinstance(plain.model_.loss, keras.losses.SparseCategoricalCrossentropy)
 
 
+def test_patch_whitening_fits_a_frozen_first_convolution_to_the_training_images(toy_scaled):
+    from skfmnist import _builders as builders
+
+    X_train, y_train, X_test, y_test = toy_scaled
+    cnn = FashionCNN(conv_filters=(8,), dense_units=16, epochs=2, patch_whitening=True,
+                     calibration=None, random_state=0).fit(X_train, y_train)
+    # From the rows as the estimator validated them, float32.
+    expected = builders.patch_whitening_filters(X_train.astype(np.float32), (28, 28), 3)
+    np.testing.assert_array_equal(cnn.model_.get_layer("block1_conv1").get_weights()[0],
+                                  expected)  # unchanged by training
+    assert cnn.score(X_test, y_test) > 0.5
+
+
+def test_batch_norm_without_scale_learns_shifts_only(toy_scaled):
+    X_train, y_train, _, _ = toy_scaled
+    cnn = FashionCNN(conv_filters=(8,), dense_units=16, batch_norm_scale=False)
+    batch_norms = [layer for layer in cnn.initialize(X_train, y_train).model_.layers
+                   if "BatchNormalization" in type(layer).__name__]
+    assert len(batch_norms) == 3  # two convolutions and the Dense layer
+    assert all(layer.gamma is None and layer.beta is not None for layer in batch_norms)
+
+
+def test_lookahead_changes_training_and_may_change_on_a_warm_start(toy_scaled):
+    X_train, y_train, X_test, y_test = toy_scaled
+
+    def fit(lookahead):
+        return FashionCNN(conv_filters=(8,), dense_units=16, epochs=3, lookahead=lookahead,
+                          warm_start=True, calibration=None, random_state=0).fit(X_train,
+                                                                                  y_train)
+
+    # 5 steps an epoch: synchronised after the 2nd, the 4th and the 5th.
+
+    plain, cnn = fit(None), fit(2)
+    assert plain.history_["loss"] != cnn.history_["loss"]
+    assert cnn.score(X_test, y_test) > 0.5
+    cnn.set_params(lookahead=None, epochs=1).fit(X_train, y_train)  # a training setting
+    assert len(cnn.history_["loss"]) == 4
+
+
 def test_presets_are_plain_estimators(toy_scaled):
     X_train, y_train, _, _ = toy_scaled
     lenet = FashionCNN.lenet(epochs=3)
@@ -449,8 +488,9 @@ def test_notebook_presets_keep_the_recipe_off(preset):
     params = preset().get_params()
     assert params["lr_schedule"] == "constant" and params["learning_rate"] == 1e-3
     assert params["ema_momentum"] is None and params["label_smoothing"] == 0.0
-    assert params["calibration"] is None
+    assert params["calibration"] is None and params["lookahead"] is None
     assert params.get("tta") is None and params.get("augment") is None
+    assert not params.get("patch_whitening") and params.get("batch_norm_scale", True)
 
 
 def test_tta_mode_can_change_on_a_fitted_estimator(fitted_cnn, toy_split):

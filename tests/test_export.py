@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from functools import partial
 
 import numpy as np
 import onnxruntime
@@ -21,6 +22,8 @@ NETWORKS = {
     "cnn_small": FashionCNN.small,
     "cnn_deep_bn": FashionCNN.deep_bn,
     "cnn_best": FashionCNN.best,
+    "cnn_whitened_shift_only_batch_norm": partial(FashionCNN, patch_whitening=True,
+                                                 batch_norm_scale=False),
 }
 
 

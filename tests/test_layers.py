@@ -106,3 +106,19 @@ def test_network_with_erasing_survives_a_safe_mode_round_trip():
     restored = _keras_archive.from_bytes(_keras_archive.to_bytes(model)).get_layer("erase")
     assert isinstance(restored, RandomErasing)
     assert (restored.rate, restored.area, restored.seed) == (0.3, (0.1, 0.2), 2)
+
+
+def test_without_a_learned_scale_the_same_function_as_keras_batch_norm():
+    x = np.random.default_rng(6).normal(2, 3, (8, 5, 5, 4)).astype("float32")
+    rng = np.random.default_rng(7)
+    weights = [rng.normal(0, 0.2, 4), rng.normal(0, 0.5, 4), rng.uniform(0.5, 2, 4)]
+    for training in (True, False):
+        layers = []
+        for cls in (keras.layers.BatchNormalization, FusedBatchNormalization):
+            layer = cls(momentum=0.9, scale=False)
+            layer.build(x.shape)
+            layer.set_weights([w.astype("float32") for w in weights])  # beta, mean, variance
+            layers.append(layer)
+        reference, fused = layers
+        np.testing.assert_allclose(fused(x, training=training), reference(x, training=training),
+                                   rtol=1e-4, atol=1e-4)

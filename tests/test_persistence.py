@@ -342,7 +342,8 @@ def test_recipe_parameters_survive_save_and_load(toy_split, tmp_path):
 
     X_train, y_train, X_test, _ = toy_split
     cnn = FashionCNN(conv_filters=(4,), dense_units=8, epochs=1, tta="flip", ema_momentum=0.9,
-                     lr_schedule="onecycle", random_state=0)
+                     lr_schedule="onecycle", patch_whitening=True, batch_norm_scale=False,
+                     random_state=0)
     clf = make_pipeline(ImagePreprocessor(), cnn).fit(X_train[:300], y_train[:300])
     skfmnist.save(clf, tmp_path / "recipe.skfmnist")
     loaded = skfmnist.load(tmp_path / "recipe.skfmnist")
