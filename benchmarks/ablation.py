@@ -2,6 +2,7 @@
 
     python -m benchmarks.ablation                      # every row, 2 seeds (hours on 2 cores)
     python -m benchmarks.ablation --only base,onecycle --seeds 1
+    python -m benchmarks.ablation --only base --seeds 2 --first-seed 2   # seeds 2 and 3
     python -m benchmarks.ablation --tier fast          # the rows of one tier (fast/default/best)
     python -m benchmarks.ablation --quick              # 1 epoch on 2,000 images: a smoke test
 
@@ -230,6 +231,8 @@ def main(argv=None):
                              help="the rows of one tier: its own row first, then the rows that "
                                   "try to beat it at about its compute")
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="the first seed (default 0): more seeds for rows measured before")
     parser.add_argument("--jobs", type=int, default=1,
                         help="seeds trained at once, one TensorFlow thread each (default 1)")
     parser.add_argument("--quick", action="store_true",
@@ -248,8 +251,8 @@ def main(argv=None):
         parser.error(f"unknown variants {unknown} in --only; choose from {list(VARIANTS)}")
     rows = []
     for name in names:  # each row's seeds in turn, results written after every row
-        runs = run_seeds(name, range(1 if args.quick else args.seeds), args.quick, args.jobs,
-                         args.toy)
+        seeds = range(args.first_seed, args.first_seed + (1 if args.quick else args.seeds))
+        runs = run_seeds(name, seeds, args.quick, args.jobs, args.toy)
         rows.append(summarise(name, runs, variant_params(name, args.quick)))
         markdown = write_results(
             "ablation", "The default CNN's recipe, one change at a time",
@@ -279,11 +282,12 @@ def summarise(name, runs, params):
 def _notes(args, argv):
     data = ("random toy images" if args.toy
             else "2,000 training images, 1 epoch" if args.quick else "all 60,000 training images")
+    last_seed = args.first_seed + (1 if args.quick else args.seeds) - 1
     notes = ["", f"Command: python -m benchmarks.ablation {' '.join(argv or sys.argv[1:])}",
              f"Each row: FashionCNN with the 2026-11-23 default's parameters plus the change "
              f"(the JSON file lists each row's parameters), {data}, accuracy on the test images "
-             "(mean over seeds 0..n-1); fit s is the median; train TFLOP = 3 x forward FLOPs x "
-             "images x epochs."]
+             f"(mean over seeds {args.first_seed}..{last_seed}); fit s is the median; train "
+             "TFLOP = 3 x forward FLOPs x images x epochs."]
     if args.jobs > 1:
         notes.append(f"--jobs {args.jobs}: {args.jobs} seeds trained at once, one TensorFlow "
                      "thread each, so fit s is longer than a fit alone on the machine.")
