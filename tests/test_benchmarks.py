@@ -113,6 +113,21 @@ def test_ablation_tier_view_reports_plain_and_tta_accuracy_and_compute(tmp_path)
     assert row["tflop"] == pytest.approx(cnn_training_flops((16, 32, 64), 2, 256, 3) * 200 / 1e12)
 
 
+def test_ablation_first_seed_trains_the_seeds_it_names(tmp_path, monkeypatch):
+    trained = []
+
+    def recording_run_seeds(variant, seeds, *args, **kwargs):
+        trained.append(list(seeds))
+        return run_seeds(variant, seeds, *args, **kwargs)
+
+    run_seeds = ablation.run_seeds
+    monkeypatch.setattr(ablation, "run_seeds", recording_run_seeds)
+    ablation.main(["--quick", "--toy", "--only", "fast", "--first-seed", "3", "--out",
+                   str(tmp_path)])
+    assert trained == [[3]]
+    assert "mean over seeds 3..3" in (tmp_path / "ablation.md").read_text()
+
+
 def test_each_tier_lists_its_own_row_first_and_its_rows_stay_within_its_budget():
     from skfmnist import FashionCNN
 
