@@ -192,10 +192,12 @@ def test_patch_whitening_fits_a_frozen_first_convolution_to_the_training_images(
 
 
 def test_batch_norm_without_scale_learns_shifts_only(toy_scaled):
+    import keras
+
     X_train, y_train, _, _ = toy_scaled
     cnn = FashionCNN(conv_filters=(8,), dense_units=16, batch_norm_scale=False)
     batch_norms = [layer for layer in cnn.initialize(X_train, y_train).model_.layers
-                   if "BatchNormalization" in type(layer).__name__]
+                   if isinstance(layer, keras.layers.BatchNormalization)]
     assert len(batch_norms) == 3  # two convolutions and the Dense layer
     assert all(layer.gamma is None and layer.beta is not None for layer in batch_norms)
 
